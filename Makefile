@@ -1,0 +1,100 @@
+# DAX pages with normal reference counts: build, boot and test a patched
+# Linux 6.12 on emulated persistent memory. 'make help' lists targets.
+
+LINUX_PKG_VERSION ?= 6.12.117-1~deb12u1
+BASELINE ?= 0
+DEB_CONFIG ?= lean
+TESTS ?=
+
+export LINUX_PKG_VERSION TESTS
+
+SH := /bin/sh
+S := scripts
+B := build
+
+ifeq ($(filter $(BASELINE),0 1),)
+$(error BASELINE must be 0 or 1, not '$(BASELINE)')
+endif
+ifeq ($(filter $(DEB_CONFIG),lean debian),)
+$(error DEB_CONFIG must be lean or debian, not '$(DEB_CONFIG)')
+endif
+ifneq ($(JOBS),)
+ifneq ($(shell echo '$(JOBS)' | grep -E '^[1-9][0-9]*$$'),$(JOBS))
+$(error JOBS must be a positive number, not '$(JOBS)')
+endif
+export JOBS
+endif
+
+FLAVOUR := $(if $(filter 1,$(BASELINE)),baseline,patched)
+KERNEL := $(B)/out/$(FLAVOUR)-check/arch/x86/boot/bzImage
+
+.DEFAULT_GOAL := all
+.PHONY: all help deps tree kernel tests run check deb export check-patches \
+	checkpatch clean distclean
+
+help:
+	@echo 'Targets:'
+	@echo '  all (default)  install deps, prepare build/linux, build the patched kernel'
+	@echo '  run            boot the kernel on emulated pmem and show a short DAX demo'
+	@echo '  check          build kernel and tests, boot, run the DAX suite'
+	@echo '  deb            build installable Debian packages of the patched kernel'
+	@echo '  deps           install missing Debian packages (apt-get; idempotent)'
+	@echo '  tree           make build/linux: pinned base + patches/ (git am)'
+	@echo '  kernel         build the kernel only (no dependency install)'
+	@echo '  tests          build the test programs into build/tests'
+	@echo '  export         write build/linux commits on top of base to patches/'
+	@echo '  check-patches  prove patches/ applies cleanly to a fresh base'
+	@echo '  checkpatch     run the tree'"'"'s checkpatch.pl on every patch'
+	@echo '  clean          remove build outputs, keep build/linux'
+	@echo '  distclean      remove build/ entirely (export your work first)'
+	@echo 'Variables:'
+	@echo '  BASELINE=1     use the unpatched base (check, run, all)'
+	@echo '  TESTS="a b"    run only these test programs (check)'
+	@echo '  JOBS=N         parallel build jobs (default: nproc)'
+	@echo '  DEB_CONFIG=    lean (default: the tested config) or debian (distro config + DAX)'
+	@echo '  LINUX_PKG_VERSION=$(LINUX_PKG_VERSION)'
+
+all: deps tree
+	@$(SH) $(S)/build-kernel.sh $(FLAVOUR) check
+
+deps:
+	@$(SH) $(S)/deps.sh
+
+tree:
+	@$(SH) $(S)/prepare-tree.sh
+
+kernel:
+	@$(SH) $(S)/build-kernel.sh $(FLAVOUR) check
+
+tests: tree
+	@$(MAKE) -s -C tests OUT=$(CURDIR)/$(B)/tests \
+		KSFT=$(CURDIR)/$(B)/linux/tools/testing/selftests
+
+run: all
+	@$(SH) $(S)/qemu-run.sh -t 600 $(KERNEL) $(B)/run-$(FLAVOUR) \
+		$(CURDIR)/$(S)/guest-demo.sh
+
+check: all tests
+	@$(SH) $(S)/run-suite.sh $(KERNEL) $(B)/check-$(FLAVOUR)
+
+deb: deps tree
+	@$(SH) $(S)/build-deb.sh $(DEB_CONFIG)
+
+export:
+	@$(SH) $(S)/export-patches.sh
+
+check-patches: tree
+	@$(SH) $(S)/check-patches.sh
+
+checkpatch: tree
+	@$(SH) $(S)/checkpatch.sh
+
+clean:
+	rm -rf $(B)/out $(B)/tests $(B)/check-* $(B)/run-* $(B)/logs
+
+distclean:
+	rm -rf $(B)
+
+.DEFAULT:
+	@echo "make: unknown target '$@'; 'make help' lists the targets" >&2
+	@exit 2

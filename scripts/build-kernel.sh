@@ -1,0 +1,87 @@
+#!/bin/sh
+# build-kernel.sh FLAVOUR PROFILE [TARGET...]
+#   FLAVOUR  patched (build/linux) or baseline (the 'base' tag)
+#   PROFILE  check (lean + dax + debug fragments), bench (lean + dax), or
+#            debian (Debian's own amd64 config + dax.config: a
+#            kernel for real hardware, slow to build on 2 cores)
+#   TARGET   kernel make targets; default: bzImage modules
+# Builds out of tree into build/out/FLAVOUR-PROFILE and prints the path
+# of the kernel image.
+set -eu
+. "$(dirname -- "$0")/lib.sh"
+
+[ $# -ge 2 ] || die "usage: build-kernel.sh patched|baseline check|bench [TARGET...]"
+flavour=$1
+profile=$2
+shift 2
+[ $# -gt 0 ] || set -- bzImage modules
+
+case $flavour in
+patched) src=$BUILD/linux ;;
+baseline) src=$BUILD/linux-base ;;
+*) die "unknown flavour '$flavour' (want patched or baseline)" ;;
+esac
+case $profile in
+check) fragments="$TOP/config/lean.config $TOP/config/dax.config $TOP/config/debug.config" ;;
+bench) fragments="$TOP/config/lean.config $TOP/config/dax.config" ;;
+debian) fragments="$TOP/config/dax.config" ;;
+*) die "unknown profile '$profile' (want check, bench or debian)" ;;
+esac
+
+[ -d "$BUILD/linux/.git" ] || die "$BUILD/linux does not exist; run 'make tree'"
+if [ "$flavour" = baseline ]; then
+	# A worktree pinned to the base tag; the patched tree stays untouched.
+	if [ ! -d "$src" ]; then
+		git -C "$BUILD/linux" worktree prune
+		git -C "$BUILD/linux" worktree add -q --detach "$src" base
+	fi
+	git -C "$src" checkout -q --detach base
+fi
+
+obj=$BUILD/out/$flavour-$profile
+log=$BUILD/logs/build-$flavour-$profile.log
+mkdir -p "$obj"
+need_space_mb "$BUILD" 3000
+
+jobs=${JOBS:-$(nproc)}
+cc=gcc
+command -v ccache >/dev/null 2>&1 && cc="ccache gcc"
+kmake() {
+	make -C "$src" O="$obj" ARCH=x86_64 CC="$cc" HOSTCC="$cc" \
+		LOCALVERSION="-dax-$flavour" "$@"
+}
+
+# allnoconfig (or Debian's config) plus our fragments, then prove that
+# every option we asked for survived Kconfig's dependency resolution.
+if [ "$profile" = debian ]; then
+	debconf=/usr/src/linux-config-6.12/config.amd64_none_amd64.xz
+	[ -r "$debconf" ] || die "$debconf is missing; run 'make deps'"
+	xz -dc "$debconf" >"$obj/.config"
+	# Debian signs with keys that only its build servers have.
+	"$src/scripts/config" --file "$obj/.config" \
+		--set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "" \
+		--disable MODULE_SIG_ALL --disable DEBUG_INFO_BTF \
+		--enable DEBUG_INFO_NONE --disable DEBUG_INFO_DWARF5
+else
+	run_logged "$log" kmake allnoconfig
+fi
+run_logged "$log.kconfig" "$src/scripts/kconfig/merge_config.sh" -m \
+	-O "$obj" "$obj/.config" $fragments
+run_logged "$log.kconfig" kmake olddefconfig
+for opt in $(cat $fragments | grep -E '^CONFIG_[A-Z0-9_]+=' || true); do
+	grep -qx -- "$opt" "$obj/.config" ||
+		die "config option $opt did not take effect (a dependency is" \
+			"missing?); see config/*.config and $obj/.config"
+done
+for opt in $(cat $fragments | sed -n 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1/p'); do
+	! grep -q "^$opt=" "$obj/.config" ||
+		die "config option $opt is still enabled (something selects it);" \
+			"see config/*.config and $obj/.config"
+done
+
+step_begin "building $flavour kernel ($profile config): $*"
+run_logged "$log" kmake -j"$jobs" "$@"
+step_end
+case " $* " in
+*" bzImage "*) note "kernel: $obj/arch/x86/boot/bzImage" ;;
+esac

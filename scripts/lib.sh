@@ -1,0 +1,54 @@
+# Shared helpers for the harness scripts. Source it; do not run it.
+# shellcheck shell=sh
+
+TOP=${TOP:-$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)}
+BUILD=${BUILD:-$TOP/build}
+
+die() {
+	printf '%s: error: %s\n' "${0##*/}" "$*" >&2
+	exit 1
+}
+
+note() {
+	printf '%s\n' "$*"
+}
+
+# step_begin NAME / step_end: one line when a long step starts and one,
+# with the time taken, when it ends.
+step_begin() {
+	STEP_NAME=$1
+	STEP_T0=$(date +%s)
+	printf '==> %s\n' "$STEP_NAME"
+}
+
+step_end() {
+	printf '==> %s: done in %s\n' "$STEP_NAME" "$(elapsed "$STEP_T0")"
+}
+
+elapsed() {
+	s=$(( $(date +%s) - $1 ))
+	printf '%dm%02ds' $((s / 60)) $((s % 60))
+}
+
+# run_logged LOG CMD...: run a command with its output in LOG; on failure
+# show the end of the log and name it.
+run_logged() {
+	log=$1
+	shift
+	mkdir -p "$(dirname -- "$log")"
+	if ! "$@" >"$log" 2>&1; then
+		tail -n 30 "$log" >&2
+		die "'$*' failed; full log: $log"
+	fi
+}
+
+need_cmd() {
+	command -v "$1" >/dev/null 2>&1 ||
+		die "'$1' is missing; run 'make deps' to install it (package: ${2:-$1})"
+}
+
+need_space_mb() {
+	free_mb=$(df -Pm "$1" | awk 'NR == 2 { print $4 }')
+	[ "$free_mb" -ge "$2" ] ||
+		die "only ${free_mb} MiB free under $1, need $2 MiB; free some space"
+}

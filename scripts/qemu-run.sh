@@ -1,0 +1,99 @@
+#!/bin/sh
+# qemu-run.sh [-t SECONDS] [-i] KERNEL OUTDIR COMMAND [ARG...]
+#
+# Boot KERNEL under QEMU (TCG) on emulated persistent memory and run
+# COMMAND in the guest as root, on this machine's root filesystem shared
+# read-only. COMMAND's output is shown as it runs. The guest copies its
+# dmesg to OUTDIR, then powers off.
+#
+#   -t SECONDS  wall-clock limit for the whole boot (default 1500)
+#   -i          -icount shift=0: guest time counts instructions, for
+#               repeatable benchmark figures
+#
+# Exits non-zero when the guest does not boot, times out, when COMMAND
+# fails, or when the kernel log shows a splat.
+set -eu
+. "$(dirname -- "$0")/lib.sh"
+
+limit=1500
+icount=""
+while getopts t:i opt; do
+	case $opt in
+	t) limit=$OPTARG ;;
+	i) icount="-icount shift=0" ;;
+	*) die "usage: qemu-run.sh [-t SECONDS] [-i] KERNEL OUTDIR COMMAND [ARG...]" ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 3 ] || die "usage: qemu-run.sh [-t SECONDS] [-i] KERNEL OUTDIR COMMAND [ARG...]"
+kernel=$1
+out=$2
+shift 2
+case $limit in '' | *[!0-9]*) die "-t wants whole seconds, got '$limit'" ;; esac
+[ -f "$kernel" ] || die "no kernel image at $kernel; run 'make' first"
+need_cmd qemu-system-x86_64 qemu-system-x86
+
+# Guest memory map (pc machine, -m 6G: RAM at 0-3G and 4G-7G):
+#   memmap=1G!4G, memmap=1G!5G  two legacy pmem regions (e820 bus)
+#   one 4 GiB NVDIMM with a label area on the ACPI NFIT bus, placed
+#   by QEMU above RAM at a 1 GiB aligned address
+# which leaves the guest 4 GiB of RAM, enough for a 1 GiB device-DAX
+# mapping plus the struct pages of every region.
+NVDIMM_SIZE=4G
+LABEL_SIZE=128K
+
+rm -rf "$out"
+mkdir -p "$out/share"
+out=$(CDPATH='' cd -- "$out" && pwd)
+truncate -s "$NVDIMM_SIZE" "$out/nvdimm0.img"
+truncate -s "+$LABEL_SIZE" "$out/nvdimm0.img"
+
+# The job: what the guest init runs, with the repository path it knows.
+{
+	printf 'export TOP=%s\n' "$TOP"
+	printf 'exec'
+	for a in "$@"; do printf " '%s'" "$(printf '%s' "$a" | sed "s/'/'\\\\''/g")"; done
+	printf '\n'
+} >"$out/share/job"
+: >"$out/share/output.log"
+
+cmdline="console=ttyS0 root=hostroot rootfstype=9p ro"
+cmdline="$cmdline rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
+cmdline="$cmdline init=$TOP/scripts/guest-init.sh"
+cmdline="$cmdline memmap=1G!4G memmap=1G!5G brd.rd_nr=1 brd.rd_size=262144"
+cmdline="$cmdline panic=-1 loglevel=6 ${GUEST_CMDLINE:-}"
+
+set -- qemu-system-x86_64 \
+	-machine pc,nvdimm=on -accel tcg,thread=single -cpu max $icount \
+	-smp 2 -m 6G,slots=2,maxmem=16G \
+	-object "memory-backend-file,id=nvmem0,share=on,mem-path=$out/nvdimm0.img,size=$(stat -c %s "$out/nvdimm0.img")" \
+	-device "nvdimm,id=nvdimm0,memdev=nvmem0,label-size=$LABEL_SIZE" \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs "local,path=$out/share,mount_tag=results,security_model=none" \
+	-kernel "$kernel" -append "$cmdline" \
+	-display none -monitor none -serial "file:$out/console.log" -no-reboot
+
+printf '%s\n' "$*" >"$out/qemu.cmd"
+t0=$(date +%s)
+timeout --foreground "$limit" "$@" >"$out/qemu.log" 2>&1 &
+qpid=$!
+tail -n +1 -f --pid=$qpid "$out/share/output.log" 2>/dev/null &
+tpid=$!
+rc=0
+wait $qpid || rc=$?
+sleep 1
+kill $tpid 2>/dev/null || true
+wait $tpid 2>/dev/null || true
+
+cp "$out/share/dmesg.txt" "$out/dmesg.txt" 2>/dev/null ||
+	cp "$out/console.log" "$out/dmesg.txt"
+[ $rc -ne 124 ] || die "guest timed out after ${limit}s; console: $out/console.log"
+[ $rc -eq 0 ] || die "QEMU failed (exit $rc); see $out/qemu.log and $out/console.log"
+[ -f "$out/share/job.rc" ] ||
+	die "the guest did not finish its job (boot failure or crash);" \
+		"console: $out/console.log"
+
+"$TOP/scripts/check-splat.sh" "$out/dmesg.txt" || exit 1
+job_rc=$(cat "$out/share/job.rc")
+note "guest: ran in $(elapsed "$t0"), job exit status $job_rc; logs in $out"
+[ "$job_rc" -eq 0 ]
