@@ -81,6 +81,14 @@ done
 
 step_begin "building $flavour kernel ($profile config): $*"
 run_logged "$log" kmake -j"$jobs" "$@"
+case " $* " in
+*" modules "*)
+	# The guest has no /lib/modules for this kernel; it bind-mounts this
+	# one, so that tools such as daxctl find the built-in drivers.
+	rm -rf "$obj/modroot"
+	run_logged "$log.modules" kmake INSTALL_MOD_PATH="$obj/modroot" modules_install
+	;;
+esac
 step_end
 case " $* " in
 *" bzImage "*) note "kernel: $obj/arch/x86/boot/bzImage" ;;

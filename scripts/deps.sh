@@ -26,6 +26,13 @@ done
 [ "$(installed_version $SRC_PKG)" = "$LINUX_PKG_VERSION" ] ||
 	missing="$missing $SRC_PKG=$LINUX_PKG_VERSION"
 
+# The guest boots on this root, read-only, and bind-mounts its kernel's
+# modules_install tree on /lib/modules, so the directory must exist.
+if [ ! -d /lib/modules ]; then
+	${SUDO_CMD:-} mkdir -p /lib/modules 2>/dev/null ||
+		die "cannot create /lib/modules (the guest's mount point); run as root"
+fi
+
 if [ -z "$missing" ]; then
 	note "deps: all packages present ($SRC_PKG $LINUX_PKG_VERSION)"
 	exit 0

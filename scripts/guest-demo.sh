@@ -25,7 +25,7 @@ say "daxctl list (device-DAX instances)"
 daxctl list | grep -E '"(chardev|size|align|mode)"' || true
 
 say "mounted DAX file systems"
-grep -E ' /mnt/(ext4|xfs) ' /proc/mounts
+grep -E ' /run/dax/(ext4|xfs) ' /proc/mounts
 
 say "mapping 4 MiB of $DAX_DEV_2M and 4 MiB of an xfs DAX file"
 "$TOP/build/tools/dax_demo_map" "$DAX_DEV_2M" "$DAX_XFS_DIR/demo"

@@ -4,6 +4,7 @@
 # tests/lib/dax_test.h):
 #   legacy pmem (e820), two regions:  fsdax -> ext4 and xfs, -o dax=always
 #   NVDIMM (ACPI NFIT), labelled:     devdax at 1G, 2M and 4K alignment
+#   virtio-pmem (asynchronous flush): ext4, -o dax=always
 #   brd ram disk:                     a plain block device for O_DIRECT
 set -eu
 
@@ -28,13 +29,21 @@ xfs_dev=$(fsdax_blockdev "$2")
 [ -n "$ext4_dev" ] && [ -n "$xfs_dev" ] || die "fsdax namespaces failed"
 
 # 2 MiB stripes make both allocators hand out PMD-aligned extents.
-mkdir -p /mnt/ext4 /mnt/xfs
+mkdir -p /run/dax/ext4 /run/dax/xfs
 mkfs.ext4 -q -F -b 4096 -E stride=512,stripe_width=512 "/dev/$ext4_dev" ||
 	die "mkfs.ext4 /dev/$ext4_dev"
 mkfs.xfs -q -f -m reflink=1 -d su=2m,sw=1 "/dev/$xfs_dev" ||
 	die "mkfs.xfs /dev/$xfs_dev"
-mount -o dax=always "/dev/$ext4_dev" /mnt/ext4 || die "mount ext4 dax"
-mount -o dax=always "/dev/$xfs_dev" /mnt/xfs || die "mount xfs dax"
+mount -o dax=always "/dev/$ext4_dev" /run/dax/ext4 || die "mount ext4 dax"
+mount -o dax=always "/dev/$xfs_dev" /run/dax/xfs || die "mount xfs dax"
+
+# virtio-pmem: DAX without MAP_SYNC, since flushes go through the host.
+vpmem_dev=$(ndctl list -b virtio-pmem -N | json_field blockdev)
+[ -n "$vpmem_dev" ] || die "no virtio-pmem namespace"
+mkdir -p /run/dax/vpmem
+mkfs.ext4 -q -F -b 4096 -E stride=512,stripe_width=512 "/dev/$vpmem_dev" ||
+	die "mkfs.ext4 /dev/$vpmem_dev"
+mount -o dax=always "/dev/$vpmem_dev" /run/dax/vpmem || die "mount virtio-pmem dax"
 
 # QEMU NVDIMMs start without labels, which leaves no free space.
 ndctl disable-region -b ACPI.NFIT all >/dev/null 2>&1 || die "no NFIT bus"
@@ -55,8 +64,9 @@ dev_2m=$(devdax 2M 512M)
 dev_4k=$(devdax 4K 256M)
 
 cat <<ENV
-DAX_EXT4_DIR=/mnt/ext4
-DAX_XFS_DIR=/mnt/xfs
+DAX_EXT4_DIR=/run/dax/ext4
+DAX_XFS_DIR=/run/dax/xfs
+DAX_VPMEM_DIR=/run/dax/vpmem
 DAX_DEV_1G=$dev_1g
 DAX_DEV_2M=$dev_2m
 DAX_DEV_4K=$dev_4k

@@ -26,19 +26,20 @@ step_end() {
 }
 
 elapsed() {
-	s=$(( $(date +%s) - $1 ))
-	printf '%dm%02ds' $((s / 60)) $((s % 60))
+	_el_s=$(( $(date +%s) - $1 ))
+	printf '%dm%02ds' $((_el_s / 60)) $((_el_s % 60))
 }
 
 # run_logged LOG CMD...: run a command with its output in LOG; on failure
 # show the end of the log and name it.
+# (Shell functions share the caller's variables: hence the odd names.)
 run_logged() {
-	log=$1
+	_rl_log=$1
 	shift
-	mkdir -p "$(dirname -- "$log")"
-	if ! "$@" >"$log" 2>&1; then
-		tail -n 30 "$log" >&2
-		die "'$*' failed; full log: $log"
+	mkdir -p "$(dirname -- "$_rl_log")"
+	if ! "$@" >"$_rl_log" 2>&1; then
+		tail -n 30 "$_rl_log" >&2
+		die "'$*' failed; full log: $_rl_log"
 	fi
 }
 
@@ -48,7 +49,8 @@ need_cmd() {
 }
 
 need_space_mb() {
-	free_mb=$(df -Pm "$1" | awk 'NR == 2 { print $4 }')
-	[ "$free_mb" -ge "$2" ] ||
-		die "only ${free_mb} MiB free under $1, need $2 MiB; free some space"
+	mkdir -p "$1"
+	_ns_free=$(df -Pm "$1" | awk 'NR == 2 { print $4 }')
+	[ "$_ns_free" -ge "$2" ] ||
+		die "only ${_ns_free} MiB free under $1, need $2 MiB; free some space"
 }

@@ -37,16 +37,19 @@ need_cmd qemu-system-x86_64 qemu-system-x86
 #   memmap=1G!4G, memmap=1G!5G  two legacy pmem regions (e820 bus)
 #   one 4 GiB NVDIMM with a label area on the ACPI NFIT bus, placed
 #   by QEMU above RAM at a 1 GiB aligned address
+#   one 1 GiB virtio-pmem device (asynchronous flush: no MAP_SYNC)
 # which leaves the guest 4 GiB of RAM, enough for a 1 GiB device-DAX
 # mapping plus the struct pages of every region.
 NVDIMM_SIZE=4G
 LABEL_SIZE=128K
+VPMEM_SIZE=1G
 
 rm -rf "$out"
 mkdir -p "$out/share"
 out=$(CDPATH='' cd -- "$out" && pwd)
 truncate -s "$NVDIMM_SIZE" "$out/nvdimm0.img"
 truncate -s "+$LABEL_SIZE" "$out/nvdimm0.img"
+truncate -s "$VPMEM_SIZE" "$out/vpmem0.img"
 
 # The job: what the guest init runs, with the repository path it knows.
 {
@@ -61,13 +64,17 @@ cmdline="console=ttyS0 root=hostroot rootfstype=9p ro"
 cmdline="$cmdline rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
 cmdline="$cmdline init=$TOP/scripts/guest-init.sh"
 cmdline="$cmdline memmap=1G!4G memmap=1G!5G brd.rd_nr=1 brd.rd_size=262144"
-cmdline="$cmdline panic=-1 loglevel=6 ${GUEST_CMDLINE:-}"
+cmdline="$cmdline panic=-1 loglevel=6 log_buf_len=8M ${GUEST_CMDLINE:-}"
+modules=$(CDPATH='' cd -- "$(dirname -- "$kernel")/../../.." && pwd)/modroot/lib/modules
+[ ! -d "$modules" ] || cmdline="$cmdline DAX_MODULES=$modules"
 
 set -- qemu-system-x86_64 \
 	-machine pc,nvdimm=on -accel tcg,thread=single -cpu max $icount \
-	-smp 2 -m 6G,slots=2,maxmem=16G \
+	-smp 2 -m 6G,slots=4,maxmem=16G \
 	-object "memory-backend-file,id=nvmem0,share=on,mem-path=$out/nvdimm0.img,size=$(stat -c %s "$out/nvdimm0.img")" \
 	-device "nvdimm,id=nvdimm0,memdev=nvmem0,label-size=$LABEL_SIZE" \
+	-object "memory-backend-file,id=vpmem0,share=on,mem-path=$out/vpmem0.img,size=$VPMEM_SIZE" \
+	-device virtio-pmem-pci,memdev=vpmem0,id=vpmem0 \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$out/share,mount_tag=results,security_model=none" \
 	-kernel "$kernel" -append "$cmdline" \

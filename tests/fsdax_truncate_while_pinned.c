@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Truncating an FS DAX file waits while an O_DIRECT read still has one
+ * of its pages pinned as the read's buffer (the truncate is still
+ * blocked half a second later), completes once the read has finished
+ * and let go, and leaves no stale data behind: the truncated range
+ * reads as zeros when the file grows again. A page that is pinned
+ * but already unmapped counts as busy too.
+ *
+ * The pin comes from a direct-I/O read of a FUSE file whose server holds
+ * the answer back (lib/fuse_stall.h), so the test controls how long it
+ * lasts without relying on timing.
+ */
+#include "lib/dax_test.h"
+#include "lib/fuse_stall.h"
+
+#define FILE_LEN	(2 * SZ_2M)
+#define IO_LEN		(256 * 1024UL)
+#define BLOCKED_MS	500
+
+struct async_call {
+	pthread_t thread;
+	int fd;
+	void *buf;
+	off_t len;
+	long ret;
+	int err;
+	int done;
+};
+
+static void *direct_read(void *arg)
+{
+	struct async_call *c = arg;
+
+	c->ret = pread(c->fd, c->buf, c->len, 0);
+	c->err = errno;
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *truncate_file(void *arg)
+{
+	struct async_call *c = arg;
+
+	c->ret = ftruncate(c->fd, c->len);
+	c->err = errno;
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+FIXTURE(pinned)
+{
+	struct fsdax_file f;
+	struct fuse_stall fs;
+	int fuse_fd;
+	uint8_t *p;
+};
+
+FSDAX_VARIANTS(pinned);
+
+FIXTURE_SETUP(pinned)
+{
+	self->fuse_fd = -1;
+	self->p = MAP_FAILED;
+	FSDAX_SETUP(&self->f, variant, "trunc_pinned", FILE_LEN);
+	ASSERT_EQ(fuse_stall_start(&self->fs), 0) TH_LOG("FUSE server");
+	self->fuse_fd = open(self->fs.file, O_RDONLY | O_DIRECT);
+	ASSERT_GE(self->fuse_fd, 0) TH_LOG("%s: %s", self->fs.file, strerror(errno));
+	self->p = mmap_aligned(FILE_LEN, SZ_2M, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, self->f.fd, 0);
+	ASSERT_NE(self->p, MAP_FAILED);
+	fill_pattern(self->p, FILE_LEN, 31);
+}
+
+FIXTURE_TEARDOWN(pinned)
+{
+	if (self->p != MAP_FAILED)
+		munmap(self->p, FILE_LEN);
+	if (self->fuse_fd >= 0) {
+		close(self->fuse_fd);
+		fuse_stall_stop(&self->fs);
+	}
+	fsdax_file_close(&self->f);
+}
+
+/* Pin [p + SZ_2M, + IO_LEN) with a held read, truncate the file to SZ_2M. */
+static void truncate_over_pin(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(pinned) *self, int unmap_first)
+{
+	struct async_call rd = { .fd = self->fuse_fd, .buf = self->p + SZ_2M,
+				 .len = IO_LEN };
+	struct async_call tr = { .fd = self->f.fd, .len = SZ_2M };
+	uint8_t zero[SZ_4K] = { 0 }, buf[SZ_4K];
+
+	ASSERT_EQ(pthread_create(&rd.thread, NULL, direct_read, &rd), 0);
+	fuse_stall_wait_for_reads(&self->fs, 1);	/* the buffer is pinned */
+	if (unmap_first) {
+		ASSERT_EQ(munmap(self->p + SZ_2M, SZ_2M), 0);
+	}
+	ASSERT_EQ(pthread_create(&tr.thread, NULL, truncate_file, &tr), 0);
+
+	usleep(BLOCKED_MS * 1000);
+	EXPECT_FALSE(__atomic_load_n(&tr.done, __ATOMIC_ACQUIRE))
+		TH_LOG("truncate finished while the page was still pinned");
+
+	fuse_stall_release(&self->fs);
+	pthread_join(rd.thread, NULL);
+	pthread_join(tr.thread, NULL);
+	EXPECT_EQ(rd.ret, IO_LEN) TH_LOG("O_DIRECT read: %s", strerror(rd.err));
+	EXPECT_EQ(tr.ret, 0) TH_LOG("ftruncate: %s", strerror(tr.err));
+
+	/* the part that stayed is intact; the truncated part comes back zeroed */
+	EXPECT_EQ(check_pattern(self->p, SZ_2M, 31), -1);
+	ASSERT_EQ(ftruncate(self->f.fd, FILE_LEN), 0);
+	ASSERT_EQ(pread(self->f.fd, buf, SZ_4K, SZ_2M), SZ_4K);
+	EXPECT_EQ(memcmp(buf, zero, SZ_4K), 0) TH_LOG("stale data after truncate");
+	if (unmap_first)
+		munmap(self->p, SZ_2M), self->p = MAP_FAILED;
+}
+
+TEST_F_TIMEOUT(pinned, truncate_waits_for_pinned_page, 60)
+{
+	truncate_over_pin(_metadata, self, 0);
+}
+
+TEST_F_TIMEOUT(pinned, unmapped_but_pinned_page_is_still_busy, 60)
+{
+	truncate_over_pin(_metadata, self, 1);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel's own gup_test (tools/testing/selftests/mm), pointed at a
+ * shared device-DAX mapping and at a shared FS DAX file: GUP and pin,
+ * slow and fast, take every page. A long-term pin takes every page of
+ * device DAX and none of an FS DAX file (gup_test reports the pin as
+ * "truncated (size: 0)").
+ */
+#include "lib/dax_test.h"
+
+#define SIZE_MB		4
+
+/* Run gup_test with @args on @path; collect its output in @out. */
+static int run_gup_test(const char *args, const char *path, char *out,
+			size_t outlen)
+{
+	char cmd[512];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "%s/build/selftests/gup_test -S -m %d %s -f %s 2>&1",
+		 getenv("TOP") ? getenv("TOP") : ".", SIZE_MB, args, path);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (n < outlen - 1 && fgets(out + n, outlen - n, f))
+		n += strlen(out + n);
+	return pclose(f);
+}
+
+FIXTURE(gup) { char path[256]; struct fsdax_file f; };
+FIXTURE_VARIANT(gup) { const char *env; int devdax; size_t align; };
+FIXTURE_VARIANT_ADD(gup, devdax_4k) { .env = ENV_DEVDAX_4K, .devdax = 1, .align = SZ_4K };
+FIXTURE_VARIANT_ADD(gup, devdax_2m) { .env = ENV_DEVDAX_2M, .devdax = 1, .align = SZ_2M };
+FIXTURE_VARIANT_ADD(gup, ext4) { .env = ENV_EXT4_DIR };
+FIXTURE_VARIANT_ADD(gup, xfs) { .env = ENV_XFS_DIR };
+
+FIXTURE_SETUP(gup)
+{
+	self->f.fd = -1;
+	if (variant->devdax) {
+		struct devdax d;
+		int rc = devdax_open(&d, variant->env, variant->align);
+
+		if (rc > 0)
+			SKIP(return, "%s not set", variant->env);
+		ASSERT_EQ(rc, 0);
+		devdax_close(&d);
+		snprintf(self->path, sizeof(self->path), "%s", d.path);
+	} else {
+		FSDAX_SETUP(&self->f, variant, "gup_test", SIZE_MB << 20);
+		snprintf(self->path, sizeof(self->path), "%s", self->f.path);
+	}
+}
+
+FIXTURE_TEARDOWN(gup) { fsdax_file_close(&self->f); }
+
+static void expect_all_pages(struct __test_metadata *_metadata,
+			     const char *args, const char *path)
+{
+	char out[4096] = "";
+
+	ASSERT_EQ(run_gup_test(args, path, out, sizeof(out)), 0) TH_LOG("%s", out);
+	EXPECT_NE(strstr(out, "\nok 1"), NULL) TH_LOG("gup_test %s: %s", args, out);
+	EXPECT_EQ(strstr(out, "runcated"), NULL) TH_LOG("gup_test %s: %s", args, out);
+}
+
+TEST_F(gup, gup_basic) { expect_all_pages(_metadata, "-U", self->path); }
+TEST_F(gup, pin_basic) { expect_all_pages(_metadata, "-b", self->path); }
+TEST_F(gup, gup_fast) { expect_all_pages(_metadata, "-u -r 2", self->path); }
+TEST_F(gup, pin_fast) { expect_all_pages(_metadata, "-a -r 2", self->path); }
+
+TEST_F(gup, pin_longterm)
+{
+	char out[4096] = "";
+
+	if (variant->devdax) {
+		expect_all_pages(_metadata, "-L -r 1", self->path);
+		return;
+	}
+	ASSERT_EQ(run_gup_test("-L -r 1", self->path, out, sizeof(out)), 0);
+	EXPECT_NE(strstr(out, "truncated (size: 0)"), NULL)
+		TH_LOG("FS DAX was pinned long-term: %s", out);
+}
+
+TEST_HARNESS_MAIN
