@@ -45,7 +45,11 @@ need_space_mb "$BUILD" 3000
 
 jobs=${JOBS:-$(nproc)}
 cc=gcc
-command -v ccache >/dev/null 2>&1 && cc="ccache gcc"
+if command -v ccache >/dev/null 2>&1; then
+	cc="ccache gcc"
+	# Relative paths in the cache key let a fresh clone elsewhere hit it.
+	export CCACHE_BASEDIR="$BUILD"
+fi
 kmake() {
 	make -C "$src" O="$obj" ARCH=x86_64 CC="$cc" HOSTCC="$cc" \
 		LOCALVERSION="-dax-$flavour" "$@"
