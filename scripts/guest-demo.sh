@@ -7,6 +7,13 @@ set -eu
 
 say() { printf '\n### %s\n' "$*"; }
 
+# one line per JSON object: key=value pairs from ndctl/daxctl's output
+one_line_each() {
+	tr -d '"' | awk '/{/ { line = "" } /:/ && !/[[{]$/ {
+		sub(/^[ \t]+/, ""); sub(/,$/, ""); sub(/:/, "="); line = line "  " $0 }
+		/}/ && line != "" { print line; line = "" }'
+}
+
 say "kernel"
 uname -r
 
@@ -19,10 +26,10 @@ for kv in $env_lines; do export "$kv"; done
 printf '%s\n' "$env_lines"
 
 say "ndctl list -N (namespaces)"
-ndctl list -N | grep -E '"(dev|mode|map|size|align|blockdev|chardev)"' || true
+ndctl list -N -u | one_line_each
 
 say "daxctl list (device-DAX instances)"
-daxctl list | grep -E '"(chardev|size|align|mode)"' || true
+daxctl list -u | one_line_each
 
 say "mounted DAX file systems"
 grep -E ' /run/dax/(ext4|xfs) ' /proc/mounts

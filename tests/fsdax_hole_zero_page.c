@@ -20,14 +20,6 @@ FIXTURE_SETUP(fsdax)
 }
 FIXTURE_TEARDOWN(fsdax) { fsdax_file_close(&self->f); }
 
-static int all_zero(const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (p[i])
-			return 0;
-	return 1;
-}
-
 TEST_F(fsdax, pte_hole_maps_shared_zero_page_then_write_upgrades)
 {
 	uint8_t *area, *p, buf[SZ_4K];
@@ -41,8 +33,8 @@ TEST_F(fsdax, pte_hole_maps_shared_zero_page_then_write_upgrades)
 		 MAP_SHARED | MAP_FIXED, self->f.fd, 0);
 	ASSERT_NE(p, MAP_FAILED);
 
-	ASSERT_TRUE(all_zero(p, SZ_4K));
-	ASSERT_TRUE(all_zero(p + 9 * SZ_4K, SZ_4K));
+	ASSERT_TRUE(is_zero(p, SZ_4K));
+	ASSERT_TRUE(is_zero(p + 9 * SZ_4K, SZ_4K));
 	a = pagemap_entry(p);
 	b = pagemap_entry(p + 9 * SZ_4K);
 	ASSERT_NE(a & PM_PRESENT, 0);
@@ -53,7 +45,7 @@ TEST_F(fsdax, pte_hole_maps_shared_zero_page_then_write_upgrades)
 	memset(p, 0x77, SZ_4K);
 	EXPECT_NE(pagemap_entry(p) & PM_PFN_MASK, b & PM_PFN_MASK)
 		TH_LOG("write left the zero page mapped");
-	EXPECT_TRUE(all_zero(p + 9 * SZ_4K, SZ_4K));
+	EXPECT_TRUE(is_zero(p + 9 * SZ_4K, SZ_4K));
 	ASSERT_EQ(pread(self->f.fd, buf, SZ_4K, 0), SZ_4K);
 	EXPECT_EQ(buf[0], 0x77);
 	EXPECT_EQ(buf[SZ_4K - 1], 0x77);
@@ -69,13 +61,13 @@ TEST_F(fsdax, pmd_hole_maps_huge_zero_page_then_write_upgrades)
 	ASSERT_NE(p, MAP_FAILED);
 
 	ASSERT_EQ(trace_begin(HOLE_EVENT), 0);
-	ASSERT_TRUE(all_zero(p + SZ_2M, SZ_2M));
+	ASSERT_TRUE(is_zero(p + SZ_2M, SZ_2M));
 	EXPECT_EQ(trace_end_count(HOLE_EVENT, "dax_pmd_load_hole"), 1)
 		TH_LOG("the 2M hole was not mapped by the huge zero page");
 
 	memset(p + SZ_2M + SZ_4K, 0x66, SZ_4K);
-	EXPECT_TRUE(all_zero(p + SZ_2M, SZ_4K));
-	EXPECT_TRUE(all_zero(p + SZ_2M + 2 * SZ_4K, SZ_2M - 2 * SZ_4K));
+	EXPECT_TRUE(is_zero(p + SZ_2M, SZ_4K));
+	EXPECT_TRUE(is_zero(p + SZ_2M + 2 * SZ_4K, SZ_2M - 2 * SZ_4K));
 	ASSERT_EQ(pread(self->f.fd, buf, SZ_4K, SZ_2M + SZ_4K), SZ_4K);
 	EXPECT_EQ(buf[0], 0x66);
 	EXPECT_EQ(buf[SZ_4K - 1], 0x66);

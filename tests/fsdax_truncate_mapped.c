@@ -29,14 +29,6 @@ FIXTURE_TEARDOWN(fsdax)
 	fsdax_file_close(&self->f);
 }
 
-static int range_is_zero(const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (p[i])
-			return 0;
-	return 1;
-}
-
 TEST_F(fsdax, truncate_gives_sigbus_then_zeros)
 {
 	/* cut in the middle of a PMD, so a huge entry has to be split */
@@ -48,7 +40,7 @@ TEST_F(fsdax, truncate_gives_sigbus_then_zeros)
 	EXPECT_EQ(access_signal(self->p + 3 * SZ_2M, 1), SIGBUS);
 
 	ASSERT_EQ(ftruncate(self->f.fd, FILE_LEN), 0);
-	EXPECT_TRUE(range_is_zero(self->p + keep, FILE_LEN - keep))
+	EXPECT_TRUE(is_zero(self->p + keep, FILE_LEN - keep))
 		TH_LOG("old data visible after truncate and extend");
 	EXPECT_EQ(check_pattern(self->p, keep, 33), -1);
 }
@@ -59,7 +51,7 @@ TEST_F(fsdax, punch_hole_reads_zeros_and_keeps_the_rest)
 
 	ASSERT_EQ(fallocate(self->f.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			    off, len), 0);
-	EXPECT_TRUE(range_is_zero(self->p + off, len))
+	EXPECT_TRUE(is_zero(self->p + off, len))
 		TH_LOG("stale data in the punched range");
 	EXPECT_EQ(check_pattern(self->p, off, 33), -1);
 	for (size_t i = off + len; i < FILE_LEN; i += 4093)

@@ -7,13 +7,6 @@
  */
 #include "lib/dax_test.h"
 
-#ifndef MAP_SHARED_VALIDATE
-#define MAP_SHARED_VALIDATE	0x03
-#endif
-#ifndef MAP_SYNC
-#define MAP_SYNC		0x80000
-#endif
-
 #define FILE_LEN	(2 * SZ_2M)
 #define PMD_EVENT	"fs_dax/dax_pmd_fault_done"
 

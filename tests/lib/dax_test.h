@@ -28,6 +28,13 @@
 #define SZ_2M	(2UL << 20)
 #define SZ_1G	(1UL << 30)
 
+#ifndef MAP_SHARED_VALIDATE
+#define MAP_SHARED_VALIDATE	0x03
+#endif
+#ifndef MAP_SYNC
+#define MAP_SYNC	0x80000
+#endif
+
 #ifndef STATX_ATTR_DAX
 #define STATX_ATTR_DAX	0x00200000
 #endif
@@ -150,6 +157,14 @@ static inline long check_pattern(const void *buf, size_t len,
 				if (((const uint8_t *)buf)[b] != pattern_byte(b, seed))
 					return (long)b;
 	return -1;
+}
+
+static inline int is_zero(const void *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (((const uint8_t *)buf)[i])
+			return 0;
+	return 1;
 }
 
 static inline int write_str(const char *path, const char *s)
