@@ -44,9 +44,19 @@ NVDIMM_SIZE=4G
 LABEL_SIZE=128K
 VPMEM_SIZE=1G
 
+# The guest reaches the repository at the same path, through the shared
+# root, and mounts tmpfs over /run, /proc, /sys and /dev.
+case $TOP in
+*[[:space:]]*) die "the repository path '$TOP' has a space; the kernel command line cannot carry it" ;;
+/run/* | /proc/* | /sys/* | /dev/*) die "the guest hides $TOP; clone the repository elsewhere" ;;
+esac
+
 rm -rf "$out"
 mkdir -p "$out/share"
 out=$(CDPATH='' cd -- "$out" && pwd)
+# The guest fills up to a few GiB of the sparse pmem images.
+need_space_mb "$out" 6000
+trap 'rm -f "$out/nvdimm0.img" "$out/vpmem0.img"' EXIT
 truncate -s "$NVDIMM_SIZE" "$out/nvdimm0.img"
 truncate -s "+$LABEL_SIZE" "$out/nvdimm0.img"
 truncate -s "$VPMEM_SIZE" "$out/vpmem0.img"

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Device DAX at 4K, 2M and 1G alignment: write faults store data that a
- * later, separate mapping reads back, and a mapping smaller than the
- * device's alignment is refused.
+ * Device DAX at 4K, 2M and 1G alignment: a fault installs one page table
+ * entry of the device's alignment (PTE, PMD or PUD), write faults store
+ * data that a later, separate mapping reads back, and a mapping smaller
+ * than the device's alignment is refused.
  */
 #include "lib/dax_test.h"
 
@@ -19,6 +20,8 @@ TEST_F(devdax, write_then_read_back_in_new_mapping)
 	p = devdax_map(&self->dax, len, PROT_READ | PROT_WRITE);
 	ASSERT_NE(p, MAP_FAILED) TH_LOG("mmap: %s", strerror(errno));
 	fill_pattern(p, len, 7);
+	EXPECT_EQ(mapped_page_size(p, NULL), (long)self->dax.align);
+	EXPECT_EQ(mapped_page_size(p + len - 1, NULL), (long)self->dax.align);
 	ASSERT_EQ(munmap(p, len), 0);
 
 	p = devdax_map(&self->dax, len, PROT_READ);

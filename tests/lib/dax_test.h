@@ -39,8 +39,6 @@
 #define STATX_ATTR_DAX	0x00200000
 #endif
 
-#define TRACEFS	"/sys/kernel/tracing"
-
 /* Environment variables set by scripts/guest-pmem.sh. */
 #define ENV_DEVDAX_4K	"DAX_DEV_4K"	/* /dev/daxX.Y, 4 KiB aligned */
 #define ENV_DEVDAX_2M	"DAX_DEV_2M"
@@ -179,45 +177,43 @@ static inline int write_str(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -1;
 }
 
+#define PTDUMP	"/sys/kernel/debug/page_tables/current_kernel"
+
 /*
- * Trace events give the one view of the fault path that both the base
- * and the patched kernel share: fs_dax:dax_pmd_fault_done says whether
- * a PMD fault installed a PMD (NOPAGE) or fell back to PTEs.
+ * The size of the page table entry that maps @addr in this process: 4K
+ * for a PTE, 2M for a PMD, 1G for a PUD; 0 when nothing is mapped there.
+ * Read from the x86 page table dump (CONFIG_PTDUMP_DEBUGFS), which shows
+ * what the fault path really installed on both the base kernel and the
+ * series; -1 when the dump is not available. With @writable set, the
+ * entry must also allow writes (a zero page is mapped read-only).
  */
-static inline int trace_begin(const char *event)
+static inline long mapped_page_size(void *addr, int *writable)
 {
-	char path[256];
+	static const struct { const char *level; long size; } levels[] = {
+		{ " pte\n", SZ_4K }, { " pmd\n", SZ_2M }, { " pud\n", SZ_1G },
+	};
+	unsigned long a = (unsigned long)addr, start, end;
+	char line[256];
+	long size = 0;
+	FILE *f = fopen(PTDUMP, "r");
 
-	snprintf(path, sizeof(path), TRACEFS "/events/%s/enable", event);
-	if (write_str(TRACEFS "/tracing_on", "0") ||
-	    write_str(TRACEFS "/trace", "") ||
-	    write_str(path, "1"))
-		return -1;
-	return write_str(TRACEFS "/tracing_on", "1");
-}
-
-/* Count trace lines for @event by this process that contain @needle. */
-static inline int trace_end_count(const char *event, const char *needle)
-{
-	const char *name = strchr(event, ':') ? strchr(event, ':') + 1 :
-			   strchr(event, '/') ? strchr(event, '/') + 1 : event;
-	char path[256], pidtag[32], line[1024];
-	int count = 0;
-	FILE *f;
-
-	write_str(TRACEFS "/tracing_on", "0");
-	snprintf(path, sizeof(path), TRACEFS "/events/%s/enable", event);
-	write_str(path, "0");
-	snprintf(pidtag, sizeof(pidtag), "-%d ", getpid());
-	f = fopen(TRACEFS "/trace", "r");
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, pidtag) && strstr(line, name) &&
-		    strstr(line, needle))
-			count++;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "0x%lx-0x%lx", &start, &end) != 2 ||
+		    a < start || a >= end)
+			continue;
+		if (!strstr(line, " USR "))
+			break;		/* not present, or not a user page */
+		for (unsigned int i = 0; i < ARRAY_SIZE(levels); i++)
+			if (strstr(line, levels[i].level))
+				size = levels[i].size;
+		if (writable)
+			*writable = !!strstr(line, " RW ");
+		break;
+	}
 	fclose(f);
-	return count;
+	return size;
 }
 
 /*
