@@ -47,8 +47,10 @@ jobs=${JOBS:-$(nproc)}
 cc=gcc
 if command -v ccache >/dev/null 2>&1; then
 	cc="ccache gcc"
-	# Relative paths in the cache key let a fresh clone elsewhere hit it.
-	export CCACHE_BASEDIR="$BUILD"
+	# Relative paths in the cache key let a fresh clone elsewhere hit it,
+	# and depend mode hashes the compiler's own dependency output instead
+	# of running the preprocessor a second time on every miss.
+	export CCACHE_BASEDIR="$BUILD" CCACHE_DEPEND=1
 fi
 kmake() {
 	make -C "$src" O="$obj" ARCH=x86_64 CC="$cc" HOSTCC="$cc" \

@@ -4,7 +4,6 @@
  * write to both, and print what /proc/self/smaps and pagemap report for
  * the two mappings. Used by 'make run'; not a test.
  */
-#define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
