@@ -30,7 +30,7 @@ KERNEL := $(B)/out/$(FLAVOUR)-check/arch/x86/boot/bzImage
 
 .DEFAULT_GOAL := all
 .PHONY: all help deps tree kernel tests run check deb export check-patches \
-	checkpatch clean distclean
+	checkpatch compile-touched clean distclean
 
 help:
 	@echo 'Targets:'
@@ -45,6 +45,8 @@ help:
 	@echo '  export         write build/linux commits on top of base to patches/'
 	@echo '  check-patches  prove patches/ applies cleanly to a fresh base'
 	@echo '  checkpatch     run the tree'"'"'s checkpatch.pl on every patch'
+	@echo '  compile-touched  compile the C files the series touches (allmodconfig;'
+	@echo '                 COMPILE_ARCH=arm64|powerpc|riscv|s390: defconfig + DAX)'
 	@echo '  clean          remove build outputs, keep build/linux'
 	@echo '  distclean      remove build/ entirely (export your work first)'
 	@echo 'Variables:'
@@ -52,6 +54,7 @@ help:
 	@echo '  TESTS="a b"    run only these test programs (check)'
 	@echo '  JOBS=N         parallel build jobs (default: nproc)'
 	@echo '  DEB_CONFIG=    lean (default: the tested config) or debian (distro config + DAX)'
+	@echo '  COMPILE_ARCH=  architecture for compile-touched (default x86_64)'
 	@echo '  LINUX_PKG_VERSION=$(LINUX_PKG_VERSION)'
 
 all: deps tree
@@ -88,6 +91,9 @@ check-patches: tree
 
 checkpatch: tree
 	@$(SH) $(S)/checkpatch.sh
+
+compile-touched: tree
+	@$(SH) $(S)/compile-touched.sh $(or $(COMPILE_ARCH),x86_64)
 
 clean:
 	rm -rf $(B)/out $(B)/tests $(B)/check-* $(B)/run-* $(B)/logs

@@ -5,7 +5,11 @@
  * blocked half a second later), completes once the read has finished
  * and let go, and leaves no stale data behind: the truncated range
  * reads as zeros when the file grows again. A page that is pinned
- * but already unmapped counts as busy too.
+ * but already unmapped counts as busy too, also once nothing maps the
+ * file at all (base kernel: skipped, since it frees the blocks under
+ * the pin and warns; the series waits). A signal interrupts the
+ * wait: the truncate fails with EINTR (its handler has no SA_RESTART),
+ * the file keeps its size and its data, and a later truncate succeeds.
  *
  * The pin comes from a direct-I/O read of a FUSE file whose server holds
  * the answer back (lib/fuse_stall.h), so the test controls how long it
@@ -17,6 +21,7 @@
 #define FILE_LEN	(2 * SZ_2M)
 #define IO_LEN		(256 * 1024UL)
 #define BLOCKED_MS	500
+#define SIGNAL_MS	5000
 
 struct async_call {
 	pthread_t thread;
@@ -46,6 +51,21 @@ static void *truncate_file(void *arg)
 	c->err = errno;
 	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
 	return NULL;
+}
+
+static void note_signal(int sig)
+{
+}
+
+/* Wait up to @ms for @c to finish; true if it did. */
+static int finishes_within(struct async_call *c, int ms)
+{
+	for (; ms > 0; ms -= 10) {
+		if (__atomic_load_n(&c->done, __ATOMIC_ACQUIRE))
+			return 1;
+		usleep(10 * 1000);
+	}
+	return __atomic_load_n(&c->done, __ATOMIC_ACQUIRE);
 }
 
 FIXTURE(pinned)
@@ -83,19 +103,26 @@ FIXTURE_TEARDOWN(pinned)
 	fsdax_file_close(&self->f);
 }
 
+enum unmap_before_truncate { KEEP_MAPPED, UNMAP_PINNED_HALF, UNMAP_ALL };
+
 /* Pin [p + SZ_2M, + IO_LEN) with a held read, truncate the file to SZ_2M. */
 static void truncate_over_pin(struct __test_metadata *_metadata,
-			      FIXTURE_DATA(pinned) *self, int unmap_first)
+			      FIXTURE_DATA(pinned) *self,
+			      enum unmap_before_truncate unmap)
 {
 	struct async_call rd = { .fd = self->fuse_fd, .buf = self->p + SZ_2M,
 				 .len = IO_LEN };
 	struct async_call tr = { .fd = self->f.fd, .len = SZ_2M };
 	uint8_t zero[SZ_4K] = { 0 }, buf[SZ_4K];
+	void *kept;
 
 	ASSERT_EQ(pthread_create(&rd.thread, NULL, direct_read, &rd), 0);
 	fuse_stall_wait_for_reads(&self->fs, 1);	/* the buffer is pinned */
-	if (unmap_first) {
+	if (unmap == UNMAP_PINNED_HALF)
 		ASSERT_EQ(munmap(self->p + SZ_2M, SZ_2M), 0);
+	if (unmap == UNMAP_ALL) {
+		ASSERT_EQ(munmap(self->p, FILE_LEN), 0);
+		self->p = MAP_FAILED;
 	}
 	ASSERT_EQ(pthread_create(&tr.thread, NULL, truncate_file, &tr), 0);
 
@@ -110,22 +137,73 @@ static void truncate_over_pin(struct __test_metadata *_metadata,
 	EXPECT_EQ(tr.ret, 0) TH_LOG("ftruncate: %s", strerror(tr.err));
 
 	/* the part that stayed is intact; the truncated part comes back zeroed */
-	EXPECT_EQ(check_pattern(self->p, SZ_2M, 31), -1);
+	kept = malloc(SZ_2M);
+	ASSERT_NE(kept, NULL);
+	ASSERT_EQ(pread(self->f.fd, kept, SZ_2M, 0), SZ_2M);
+	EXPECT_EQ(check_pattern(kept, SZ_2M, 31), -1);
+	free(kept);
 	ASSERT_EQ(ftruncate(self->f.fd, FILE_LEN), 0);
 	ASSERT_EQ(pread(self->f.fd, buf, SZ_4K, SZ_2M), SZ_4K);
 	EXPECT_EQ(memcmp(buf, zero, SZ_4K), 0) TH_LOG("stale data after truncate");
-	if (unmap_first)
-		munmap(self->p, SZ_2M), self->p = MAP_FAILED;
+	if (unmap == UNMAP_PINNED_HALF) {
+		munmap(self->p, SZ_2M);
+		self->p = MAP_FAILED;
+	}
 }
 
 TEST_F_TIMEOUT(pinned, truncate_waits_for_pinned_page, 60)
 {
-	truncate_over_pin(_metadata, self, 0);
+	truncate_over_pin(_metadata, self, KEEP_MAPPED);
 }
 
 TEST_F_TIMEOUT(pinned, unmapped_but_pinned_page_is_still_busy, 60)
 {
-	truncate_over_pin(_metadata, self, 1);
+	truncate_over_pin(_metadata, self, UNMAP_PINNED_HALF);
+}
+
+TEST_F_TIMEOUT(pinned, pinned_page_of_unmapped_file_is_still_busy, 60)
+{
+	if (!dax_waits_for_unmapped_pins())
+		SKIP(return, "base kernel: frees the blocks of an unmapped file under a pin");
+	truncate_over_pin(_metadata, self, UNMAP_ALL);
+}
+
+TEST_F_TIMEOUT(pinned, signal_interrupts_truncate_wait, 60)
+{
+	struct async_call rd = { .fd = self->fuse_fd, .buf = self->p + SZ_2M,
+				 .len = IO_LEN };
+	struct async_call tr = { .fd = self->f.fd, .len = SZ_2M };
+	struct sigaction sa = { .sa_handler = note_signal };
+	struct stat st;
+	int interrupted;
+
+	ASSERT_EQ(sigaction(SIGUSR1, &sa, NULL), 0);	/* no SA_RESTART */
+	ASSERT_EQ(pthread_create(&rd.thread, NULL, direct_read, &rd), 0);
+	fuse_stall_wait_for_reads(&self->fs, 1);
+	ASSERT_EQ(pthread_create(&tr.thread, NULL, truncate_file, &tr), 0);
+	usleep(BLOCKED_MS * 1000);
+	EXPECT_FALSE(__atomic_load_n(&tr.done, __ATOMIC_ACQUIRE))
+		TH_LOG("truncate finished while the page was still pinned");
+
+	pthread_kill(tr.thread, SIGUSR1);
+	interrupted = finishes_within(&tr, SIGNAL_MS);
+	EXPECT_TRUE(interrupted)
+		TH_LOG("truncate ignored the signal while waiting for the pin");
+	fuse_stall_release(&self->fs);
+	pthread_join(rd.thread, NULL);
+	pthread_join(tr.thread, NULL);
+	EXPECT_EQ(rd.ret, IO_LEN) TH_LOG("O_DIRECT read: %s", strerror(rd.err));
+	if (interrupted) {
+		EXPECT_EQ(tr.ret, -1);
+		EXPECT_EQ(tr.err, EINTR) TH_LOG("ftruncate: %s", strerror(tr.err));
+		ASSERT_EQ(fstat(self->f.fd, &st), 0);
+		EXPECT_EQ(st.st_size, FILE_LEN) TH_LOG("interrupted truncate changed the size");
+	}
+	/* nothing was lost, and the truncate goes through once the pin is gone */
+	EXPECT_EQ(check_pattern(self->p, SZ_2M, 31), -1);
+	EXPECT_EQ(check_pattern(self->p + SZ_2M, IO_LEN, FUSE_STALL_SEED), -1)
+		TH_LOG("the O_DIRECT read did not land in the DAX buffer");
+	EXPECT_EQ(ftruncate(self->f.fd, SZ_2M), 0) TH_LOG("%s", strerror(errno));
 }
 
 TEST_HARNESS_MAIN

@@ -246,6 +246,23 @@ static inline int dax_pages_refcounted(void)
 	return kernel_has_symbol(OLD_DAX_REFCOUNT_SYMBOL) == 0;
 }
 
+/*
+ * The series makes a pinned FS DAX page hold up truncate even after the
+ * file's last munmap(), and makes inode eviction wait for it. The base
+ * kernel lets both free the page's blocks under the pin and warns in
+ * dax_disassociate_entry(), so those cases run only on kernels that have
+ * the helpers doing the waiting.
+ */
+static inline int dax_waits_for_unmapped_pins(void)
+{
+	return kernel_has_symbol("dax_break_layout") == 1;
+}
+
+static inline int dax_waits_for_pins_at_eviction(void)
+{
+	return kernel_has_symbol("dax_break_layout_final") == 1;
+}
+
 /* A field of the /proc/self/smaps entry that starts at @addr, in kB. */
 static inline long smaps_field_kb(void *addr, const char *field)
 {
