@@ -30,7 +30,7 @@ KERNEL := $(B)/out/$(FLAVOUR)-check/arch/x86/boot/bzImage
 
 .DEFAULT_GOAL := all
 .PHONY: all help deps tree kernel tests run check deb export check-patches \
-	checkpatch compile-touched clean distclean
+	checkpatch compile-touched deps-cross clean distclean
 
 help:
 	@echo 'Targets:'
@@ -39,6 +39,7 @@ help:
 	@echo '  check          build kernel and tests, boot, run the DAX suite'
 	@echo '  deb            build installable Debian packages of the patched kernel'
 	@echo '  deps           install missing Debian packages (apt-get; idempotent)'
+	@echo '  deps-cross     also install cross gcc for arm64, ppc64le, riscv64, s390x'
 	@echo '  tree           make build/linux: pinned base + patches/ (git am)'
 	@echo '  kernel         build the kernel only (no dependency install)'
 	@echo '  tests          build the test programs into build/tests'
@@ -62,6 +63,9 @@ all: deps tree
 
 deps:
 	@$(SH) $(S)/deps.sh
+
+deps-cross:
+	@$(SH) $(S)/deps.sh cross
 
 tree:
 	@$(SH) $(S)/prepare-tree.sh
@@ -92,7 +96,7 @@ check-patches: tree
 checkpatch: tree
 	@$(SH) $(S)/checkpatch.sh
 
-compile-touched: tree
+compile-touched: tree $(if $(filter-out x86_64,$(or $(COMPILE_ARCH),x86_64)),deps-cross,deps)
 	@$(SH) $(S)/compile-touched.sh $(or $(COMPILE_ARCH),x86_64)
 
 clean:

@@ -1,6 +1,9 @@
 #!/bin/sh
+# deps.sh [cross]
 # Install what the harness needs from Debian, idempotently: nothing is
 # fetched when every package is already there at the pinned version.
+# 'cross' also installs the cross compilers for the architectures that had
+# a devmap PTE bit (Debian has none for loongarch).
 set -eu
 . "$(dirname -- "$0")/lib.sh"
 
@@ -13,6 +16,12 @@ PKGS="build-essential bc bison flex libelf-dev libssl-dev cpio kmod rsync
 ccache dpkg-dev debhelper python3 git xz-utils linux-config-6.12
 qemu-system-x86 ndctl daxctl xfsprogs e2fsprogs util-linux procps
 liburing-dev"
+case ${1:-} in
+'') ;;
+cross) PKGS="$PKGS gcc-aarch64-linux-gnu gcc-powerpc64le-linux-gnu
+gcc-riscv64-linux-gnu gcc-s390x-linux-gnu" ;;
+*) die "unknown argument '$1' (want nothing or 'cross')" ;;
+esac
 
 installed_version() {
 	dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$1" 2>/dev/null |
