@@ -5,8 +5,9 @@ LINUX_PKG_VERSION ?= 6.12.117-1~deb12u1
 BASELINE ?= 0
 DEB_CONFIG ?= lean
 TESTS ?=
+EACH ?= 0
 
-export LINUX_PKG_VERSION TESTS
+export LINUX_PKG_VERSION TESTS EACH
 
 SH := /bin/sh
 S := scripts
@@ -14,6 +15,9 @@ B := build
 
 ifeq ($(filter $(BASELINE),0 1),)
 $(error BASELINE must be 0 or 1, not '$(BASELINE)')
+endif
+ifeq ($(filter $(EACH),0 1),)
+$(error EACH must be 0 or 1, not '$(EACH)')
 endif
 ifeq ($(filter $(DEB_CONFIG),lean debian),)
 $(error DEB_CONFIG must be lean or debian, not '$(DEB_CONFIG)')
@@ -56,6 +60,7 @@ help:
 	@echo '  JOBS=N         parallel build jobs (default: nproc)'
 	@echo '  DEB_CONFIG=    lean (default: the tested config) or debian (distro config + DAX)'
 	@echo '  COMPILE_ARCH=  architecture for compile-touched (default x86_64)'
+	@echo '  EACH=1         compile-touched at every commit of the series'
 	@echo '  LINUX_PKG_VERSION=$(LINUX_PKG_VERSION)'
 
 all: deps tree

@@ -1,7 +1,8 @@
 #!/bin/sh
 # build-kernel.sh FLAVOUR PROFILE [TARGET...]
 #   FLAVOUR  patched (build/linux) or baseline (the 'base' tag)
-#   PROFILE  check (lean + dax + debug fragments), bench (lean + dax), or
+#   PROFILE  check (lean + dax + debug fragments, and series on the
+#            patched kernel), bench (lean + dax), or
 #            debian (Debian's own amd64 config + dax.config: a
 #            kernel for real hardware, slow to build on 2 cores)
 #   TARGET   kernel make targets; default: bzImage modules
@@ -27,6 +28,9 @@ bench) fragments="$TOP/config/lean.config $TOP/config/dax.config" ;;
 debian) fragments="$TOP/config/dax.config" ;;
 *) die "unknown profile '$profile' (want check, bench or debian)" ;;
 esac
+# The series' own tests (KUnit) build into the patched test kernel only.
+[ "$flavour-$profile" != patched-check ] ||
+	fragments="$fragments $TOP/config/series.config"
 
 [ -d "$BUILD/linux/.git" ] || die "$BUILD/linux does not exist; run 'make tree'"
 if [ "$flavour" = baseline ]; then

@@ -5,13 +5,19 @@ set -eu
 . "$(dirname -- "$0")/lib.sh"
 
 cp=$BUILD/linux/scripts/checkpatch.pl
+# spdxcheck.py wants the python3 that has Debian's ply, not another one
+# earlier in PATH.
+PATH=/usr/bin:$PATH
 [ -x "$cp" ] || die "$cp is missing; run 'make tree'"
 bad=0
 n=0
 for p in $(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/patches/series"); do
 	n=$((n + 1))
+	# FILE_PATH_CHANGES only asks whether MAINTAINERS needs a line for
+	# a new file; the files the series adds sit under paths that it
+	# already covers (mm/ has MEMORY MANAGEMENT).
 	if ! (cd "$BUILD/linux" && ./scripts/checkpatch.pl --quiet \
-		"$TOP/patches/$p"); then
+		--ignore FILE_PATH_CHANGES "$TOP/patches/$p"); then
 		bad=$((bad + 1))
 	fi
 done

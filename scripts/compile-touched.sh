@@ -5,6 +5,8 @@
 #   possible: allmodconfig on x86_64, the defconfig plus config/dax.config
 #   on the cross architectures. Files under another arch/ are left out.
 #   ARCH: x86_64, arm64, powerpc (ppc64le), riscv or s390.
+#   EACH=1 repeats that at every commit of the series, in a worktree
+#   (build/linux-each), to show that each patch builds on its own.
 set -eu
 . "$(dirname -- "$0")/lib.sh"
 
@@ -20,10 +22,15 @@ s390) cross=s390x-linux-gnu- ; config=defconfig ;;
 esac
 need_cmd "${cross}gcc" "gcc-${cross%-}"
 
-src=$BUILD/linux
-[ -d "$src/.git" ] || die "$src does not exist; run 'make tree'"
+tree=$BUILD/linux
+[ -d "$tree/.git" ] || die "$tree does not exist; run 'make tree'"
+src=$tree
 obj=$BUILD/out/compile-$arch
 log=$BUILD/logs/compile-$arch.log
+if [ "${EACH:-0}" = 1 ]; then
+	src=$BUILD/linux-each
+	obj=$BUILD/out/compile-$arch-each
+fi
 need_space_mb "$BUILD" 2000
 
 cc="${cross}gcc"
@@ -34,11 +41,20 @@ kmake() {
 		-j"${JOBS:-$(nproc)}" "$@"
 }
 
+# Code under arch/ and drivers/s390/ builds for its own architecture only.
 # shellcheck disable=SC2046
-set -- $(git -C "$src" diff --name-only --diff-filter=AM base HEAD -- '*.c' |
+set -- $(git -C "$tree" diff --name-only --diff-filter=AM base HEAD -- '*.c' |
 	grep -v -e '^tools/' -e '^scripts/' -e '^samples/' |
-	awk -v mine="arch/$arch/" '!/^arch\// || index($0, mine) == 1')
+	awk -v arch="$arch" '
+		/^arch\// { if (index($0, "arch/" arch "/") != 1) next }
+		/^drivers\/s390\// { if (arch != "s390") next }
+		{ print }')
 [ $# -gt 0 ] || { note "compile-touched: the series touches no C file"; exit 0; }
+
+if [ "${EACH:-0}" = 1 ] && [ ! -d "$src" ]; then
+	git -C "$tree" worktree prune
+	git -C "$tree" worktree add -q --detach "$src" base
+fi
 
 step_begin "configuring $arch ($config) and preparing $obj"
 mkdir -p "$obj"
@@ -54,9 +70,31 @@ fi
 run_logged "$log" kmake prepare
 step_end
 
-step_begin "compiling $# touched file(s) for $arch"
-for f in "$@"; do
-	run_logged "$log" kmake "${f%.c}.o"
+# compile_files: compile those of the touched files that exist in $src.
+compile_files() {
+	for f in "$@"; do
+		[ ! -f "$src/$f" ] || run_logged "$log" kmake "${f%.c}.o"
+	done
+}
+
+if [ "${EACH:-0}" != 1 ]; then
+	step_begin "compiling $# touched file(s) for $arch"
+	compile_files "$@"
+	step_end
+	note "compile-touched $arch ($config): $# file(s) compiled without error"
+	exit 0
+fi
+
+commits=$(git -C "$tree" rev-list --reverse base..HEAD)
+total=$(echo "$commits" | wc -l)
+n=0
+for c in $commits; do
+	n=$((n + 1))
+	subject=$(git -C "$tree" log -1 --format=%s "$c")
+	git -C "$src" checkout -q --detach "$c"
+	step_begin "[$n/$total] $subject"
+	compile_files "$@"
+	step_end
 done
-step_end
-note "compile-touched $arch ($config): $# file(s) compiled without error"
+note "compile-touched $arch ($config): every one of $total commits compiles" \
+	"the touched files that exist at it"

@@ -13,7 +13,8 @@ SRC_PKG=linux-source-6.12
 # Build: kernel and tests. Guest: the guest boots on this machine's own
 # root, so its tools (ndctl, mkfs, fio-like helpers) come from here too.
 PKGS="build-essential bc bison flex libelf-dev libssl-dev cpio kmod rsync
-ccache dpkg-dev debhelper python3 git xz-utils linux-config-6.12
+ccache dpkg-dev debhelper python3 python3-ply python3-git git xz-utils
+linux-config-6.12
 qemu-system-x86 ndctl daxctl xfsprogs e2fsprogs util-linux procps
 liburing-dev"
 case ${1:-} in

@@ -17,6 +17,27 @@ record() { # record pass|fail|skip NAME SECONDS [DETAIL]
 	printf '%-4s %-44s %4ss%s\n' "$(echo "$1" | tr a-z A-Z)" "$2" "$3" "${4:+  $4}"
 }
 
+# KUnit suites built into the kernel ran at boot; debugfs keeps the KTAP
+# of each. One result per suite. The baseline kernel has none.
+kunit_suites=0
+for dir in /sys/kernel/debug/kunit/*/; do
+	[ -r "${dir}results" ] || continue
+	suite=$(basename "$dir")
+	kunit_suites=$((kunit_suites + 1))
+	tap=$RESULTS/tests/kunit-$suite.tap
+	cp "${dir}results" "$tap"
+	totals=$(grep -m1 '# Totals:' "$tap" | sed 's/^.*# Totals: //')
+	if grep -q "^ok [0-9]* $suite\$" "$tap"; then
+		record pass "kunit-$suite" 0 "$totals"
+	else
+		record fail "kunit-$suite" 0 "$totals"
+		grep -E '^ *(not ok|# .*(Expected|ASSERT|EXPECT))' "$tap" |
+			head -n 20 | sed 's/^/    /'
+	fi
+done
+[ "$kunit_suites" -gt 0 ] ||
+	record skip kunit 0 "this kernel has no KUnit suites"
+
 t0=$(date +%s)
 if [ "${PMEM_SETUP:-1}" = 0 ]; then
 	# Real hardware: the caller named the devices in DAX_* variables.
