@@ -3,7 +3,8 @@
 #   Compile every C file that the series (base..HEAD of build/linux)
 #   touches, as single objects, in a config that builds as much as
 #   possible: allmodconfig on x86_64, the defconfig plus config/dax.config
-#   on the cross architectures. Files under another arch/ are left out.
+#   and config/compile.config on the cross architectures. Files under
+#   another arch/ are left out, and so are files whose option is off.
 #   ARCH: x86_64, arm64, powerpc (ppc64le), riscv or s390.
 #   EACH=1 repeats that at every commit of the series, in a worktree
 #   (build/linux-each), to show that each patch builds on its own.
@@ -58,22 +59,44 @@ fi
 
 step_begin "configuring $arch ($config) and preparing $obj"
 mkdir -p "$obj"
-if [ ! -f "$obj/.config" ] || [ "$obj/.config" -ot "$TOP/config/dax.config" ]; then
+if [ ! -f "$obj/.config" ] || [ "$obj/.config" -ot "$TOP/config/dax.config" ] ||
+	[ "$obj/.config" -ot "$TOP/config/compile.config" ]; then
 	run_logged "$log" kmake "$config"
 	if [ "$config" != allmodconfig ]; then
 		cp "$obj/.config" "$obj/.config.base"
 		run_logged "$log" sh "$src/scripts/kconfig/merge_config.sh" -m \
-			-O "$obj" "$obj/.config.base" "$TOP/config/dax.config"
+			-O "$obj" "$obj/.config.base" "$TOP/config/dax.config" \
+			"$TOP/config/compile.config"
 		run_logged "$log" kmake olddefconfig
 	fi
 fi
 run_logged "$log" kmake prepare
 step_end
 
+# config_off FILE: print the option that leaves FILE out of this config,
+# if the line of its directory's Kbuild (or Makefile) that names the
+# object has one and the config has it off. A defconfig leaves out
+# drivers that allmodconfig builds, and such a file may not compile on
+# its own.
+config_off() {
+	_co_mk=$src/$(dirname "$1")/Kbuild
+	[ -f "$_co_mk" ] || _co_mk=$src/$(dirname "$1")/Makefile
+	_co_sym=$(grep -E "[[:space:]+:=]$(basename "$1" .c)\.o([^[:alnum:]_]|$)" \
+		"$_co_mk" 2>/dev/null | head -n 1 |
+		sed -n 's/.*\$(\(CONFIG_[A-Z0-9_]*\)).*/\1/p')
+	[ -n "$_co_sym" ] && ! grep -Eq "^$_co_sym=[ym]" "$obj/.config" &&
+		echo "$_co_sym"
+}
+
 # compile_files: compile those of the touched files that exist in $src.
 compile_files() {
 	for f in "$@"; do
-		[ ! -f "$src/$f" ] || run_logged "$log" kmake "${f%.c}.o"
+		[ -f "$src/$f" ] || continue
+		if off=$(config_off "$f"); then
+			note "  skipped $f: $off is off in this config"
+			continue
+		fi
+		run_logged "$log" kmake "${f%.c}.o"
 	done
 }
 
