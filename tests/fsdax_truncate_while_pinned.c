@@ -15,42 +15,18 @@
  * the answer back (lib/fuse_stall.h), so the test controls how long it
  * lasts without relying on timing.
  */
-#include "lib/dax_test.h"
-#include "lib/fuse_stall.h"
+#include "lib/pinned_file.h"
 
 #define FILE_LEN	(2 * SZ_2M)
 #define IO_LEN		(256 * 1024UL)
 #define BLOCKED_MS	500
 #define SIGNAL_MS	5000
 
-struct async_call {
-	pthread_t thread;
-	int fd;
-	void *buf;
-	off_t len;
-	long ret;
-	int err;
-	int done;
-};
-
-static void *direct_read(void *arg)
-{
-	struct async_call *c = arg;
-
-	c->ret = pread(c->fd, c->buf, c->len, 0);
-	c->err = errno;
-	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
 static void *truncate_file(void *arg)
 {
 	struct async_call *c = arg;
 
-	c->ret = ftruncate(c->fd, c->len);
-	c->err = errno;
-	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
-	return NULL;
+	return async_call_return(c, ftruncate(c->fd, c->len));
 }
 
 static void note_signal(int sig)
@@ -61,46 +37,29 @@ static void note_signal(int sig)
 static int finishes_within(struct async_call *c, int ms)
 {
 	for (; ms > 0; ms -= 10) {
-		if (__atomic_load_n(&c->done, __ATOMIC_ACQUIRE))
+		if (async_call_done(c))
 			return 1;
 		usleep(10 * 1000);
 	}
-	return __atomic_load_n(&c->done, __ATOMIC_ACQUIRE);
+	return async_call_done(c);
 }
 
 FIXTURE(pinned)
 {
-	struct fsdax_file f;
-	struct fuse_stall fs;
-	int fuse_fd;
-	uint8_t *p;
+	struct pinned_file pf;
 };
 
 FSDAX_VARIANTS(pinned);
 
 FIXTURE_SETUP(pinned)
 {
-	self->fuse_fd = -1;
-	self->p = MAP_FAILED;
-	FSDAX_SETUP(&self->f, variant, "trunc_pinned", FILE_LEN);
-	ASSERT_EQ(fuse_stall_start(&self->fs), 0) TH_LOG("FUSE server");
-	self->fuse_fd = open(self->fs.file, O_RDONLY | O_DIRECT);
-	ASSERT_GE(self->fuse_fd, 0) TH_LOG("%s: %s", self->fs.file, strerror(errno));
-	self->p = mmap_aligned(FILE_LEN, SZ_2M, PROT_READ | PROT_WRITE,
-			       MAP_SHARED, self->f.fd, 0);
-	ASSERT_NE(self->p, MAP_FAILED);
-	fill_pattern(self->p, FILE_LEN, 31);
+	pinned_file_setup(_metadata, &self->pf, variant->env, "trunc_pinned",
+			  FILE_LEN, 31);
 }
 
 FIXTURE_TEARDOWN(pinned)
 {
-	if (self->p != MAP_FAILED)
-		munmap(self->p, FILE_LEN);
-	if (self->fuse_fd >= 0) {
-		close(self->fuse_fd);
-		fuse_stall_stop(&self->fs);
-	}
-	fsdax_file_close(&self->f);
+	pinned_file_teardown(&self->pf);
 }
 
 enum unmap_before_truncate { KEEP_MAPPED, UNMAP_PINNED_HALF, UNMAP_ALL };
@@ -110,27 +69,27 @@ static void truncate_over_pin(struct __test_metadata *_metadata,
 			      FIXTURE_DATA(pinned) *self,
 			      enum unmap_before_truncate unmap)
 {
-	struct async_call rd = { .fd = self->fuse_fd, .buf = self->p + SZ_2M,
+	struct async_call rd = { .fd = self->pf.fuse_fd, .buf = self->pf.p + SZ_2M,
 				 .len = IO_LEN };
-	struct async_call tr = { .fd = self->f.fd, .len = SZ_2M };
+	struct async_call tr = { .fd = self->pf.f.fd, .len = SZ_2M };
 	uint8_t zero[SZ_4K] = { 0 }, buf[SZ_4K];
 	void *kept;
 
 	ASSERT_EQ(pthread_create(&rd.thread, NULL, direct_read, &rd), 0);
-	fuse_stall_wait_for_reads(&self->fs, 1);	/* the buffer is pinned */
+	fuse_stall_wait_for_reads(&self->pf.fs, 1);	/* the buffer is pinned */
 	if (unmap == UNMAP_PINNED_HALF)
-		ASSERT_EQ(munmap(self->p + SZ_2M, SZ_2M), 0);
+		ASSERT_EQ(munmap(self->pf.p + SZ_2M, SZ_2M), 0);
 	if (unmap == UNMAP_ALL) {
-		ASSERT_EQ(munmap(self->p, FILE_LEN), 0);
-		self->p = MAP_FAILED;
+		ASSERT_EQ(munmap(self->pf.p, FILE_LEN), 0);
+		self->pf.p = MAP_FAILED;
 	}
 	ASSERT_EQ(pthread_create(&tr.thread, NULL, truncate_file, &tr), 0);
 
 	usleep(BLOCKED_MS * 1000);
-	EXPECT_FALSE(__atomic_load_n(&tr.done, __ATOMIC_ACQUIRE))
+	EXPECT_FALSE(async_call_done(&tr))
 		TH_LOG("truncate finished while the page was still pinned");
 
-	fuse_stall_release(&self->fs);
+	fuse_stall_release(&self->pf.fs);
 	pthread_join(rd.thread, NULL);
 	pthread_join(tr.thread, NULL);
 	EXPECT_EQ(rd.ret, IO_LEN) TH_LOG("O_DIRECT read: %s", strerror(rd.err));
@@ -139,15 +98,15 @@ static void truncate_over_pin(struct __test_metadata *_metadata,
 	/* the part that stayed is intact; the truncated part comes back zeroed */
 	kept = malloc(SZ_2M);
 	ASSERT_NE(kept, NULL);
-	ASSERT_EQ(pread(self->f.fd, kept, SZ_2M, 0), SZ_2M);
+	ASSERT_EQ(pread(self->pf.f.fd, kept, SZ_2M, 0), SZ_2M);
 	EXPECT_EQ(check_pattern(kept, SZ_2M, 31), -1);
 	free(kept);
-	ASSERT_EQ(ftruncate(self->f.fd, FILE_LEN), 0);
-	ASSERT_EQ(pread(self->f.fd, buf, SZ_4K, SZ_2M), SZ_4K);
+	ASSERT_EQ(ftruncate(self->pf.f.fd, FILE_LEN), 0);
+	ASSERT_EQ(pread(self->pf.f.fd, buf, SZ_4K, SZ_2M), SZ_4K);
 	EXPECT_EQ(memcmp(buf, zero, SZ_4K), 0) TH_LOG("stale data after truncate");
 	if (unmap == UNMAP_PINNED_HALF) {
-		munmap(self->p, SZ_2M);
-		self->p = MAP_FAILED;
+		munmap(self->pf.p, SZ_2M);
+		self->pf.p = MAP_FAILED;
 	}
 }
 
@@ -170,40 +129,40 @@ TEST_F_TIMEOUT(pinned, pinned_page_of_unmapped_file_is_still_busy, 60)
 
 TEST_F_TIMEOUT(pinned, signal_interrupts_truncate_wait, 60)
 {
-	struct async_call rd = { .fd = self->fuse_fd, .buf = self->p + SZ_2M,
+	struct async_call rd = { .fd = self->pf.fuse_fd, .buf = self->pf.p + SZ_2M,
 				 .len = IO_LEN };
-	struct async_call tr = { .fd = self->f.fd, .len = SZ_2M };
+	struct async_call tr = { .fd = self->pf.f.fd, .len = SZ_2M };
 	struct sigaction sa = { .sa_handler = note_signal };
 	struct stat st;
 	int interrupted;
 
 	ASSERT_EQ(sigaction(SIGUSR1, &sa, NULL), 0);	/* no SA_RESTART */
 	ASSERT_EQ(pthread_create(&rd.thread, NULL, direct_read, &rd), 0);
-	fuse_stall_wait_for_reads(&self->fs, 1);
+	fuse_stall_wait_for_reads(&self->pf.fs, 1);
 	ASSERT_EQ(pthread_create(&tr.thread, NULL, truncate_file, &tr), 0);
 	usleep(BLOCKED_MS * 1000);
-	EXPECT_FALSE(__atomic_load_n(&tr.done, __ATOMIC_ACQUIRE))
+	EXPECT_FALSE(async_call_done(&tr))
 		TH_LOG("truncate finished while the page was still pinned");
 
 	pthread_kill(tr.thread, SIGUSR1);
 	interrupted = finishes_within(&tr, SIGNAL_MS);
 	EXPECT_TRUE(interrupted)
 		TH_LOG("truncate ignored the signal while waiting for the pin");
-	fuse_stall_release(&self->fs);
+	fuse_stall_release(&self->pf.fs);
 	pthread_join(rd.thread, NULL);
 	pthread_join(tr.thread, NULL);
 	EXPECT_EQ(rd.ret, IO_LEN) TH_LOG("O_DIRECT read: %s", strerror(rd.err));
 	if (interrupted) {
 		EXPECT_EQ(tr.ret, -1);
 		EXPECT_EQ(tr.err, EINTR) TH_LOG("ftruncate: %s", strerror(tr.err));
-		ASSERT_EQ(fstat(self->f.fd, &st), 0);
+		ASSERT_EQ(fstat(self->pf.f.fd, &st), 0);
 		EXPECT_EQ(st.st_size, FILE_LEN) TH_LOG("interrupted truncate changed the size");
 	}
 	/* nothing was lost, and the truncate goes through once the pin is gone */
-	EXPECT_EQ(check_pattern(self->p, SZ_2M, 31), -1);
-	EXPECT_EQ(check_pattern(self->p + SZ_2M, IO_LEN, FUSE_STALL_SEED), -1)
+	EXPECT_EQ(check_pattern(self->pf.p, SZ_2M, 31), -1);
+	EXPECT_EQ(check_pattern(self->pf.p + SZ_2M, IO_LEN, FUSE_STALL_SEED), -1)
 		TH_LOG("the O_DIRECT read did not land in the DAX buffer");
-	EXPECT_EQ(ftruncate(self->f.fd, SZ_2M), 0) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(ftruncate(self->pf.f.fd, SZ_2M), 0) TH_LOG("%s", strerror(errno));
 }
 
 TEST_HARNESS_MAIN
