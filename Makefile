@@ -7,7 +7,7 @@ DEB_CONFIG ?= lean
 TESTS ?=
 EACH ?= 0
 
-export LINUX_PKG_VERSION TESTS EACH
+export LINUX_PKG_VERSION TESTS EACH BENCH_RUNS BENCH_ITEMS
 
 SH := /bin/sh
 S := scripts
@@ -34,7 +34,7 @@ KERNEL := $(B)/out/$(FLAVOUR)-check/arch/x86/boot/bzImage
 
 .DEFAULT_GOAL := all
 .PHONY: all help deps tree kernel tests run check deb export check-patches \
-	checkpatch compile-touched deps-cross clean distclean
+	checkpatch compile-touched deps-cross bench clean distclean
 
 help:
 	@echo 'Targets:'
@@ -42,6 +42,8 @@ help:
 	@echo '  run            boot the kernel on emulated pmem and show a short DAX demo'
 	@echo '  check          build kernel and tests, boot, run the DAX suite'
 	@echo '  deb            build installable Debian packages of the patched kernel'
+	@echo '  bench          baseline vs patched kernel under QEMU -icount: table,'
+	@echo '                 ratios and repeatability in bench/results/'
 	@echo '  deps           install missing Debian packages (apt-get; idempotent)'
 	@echo '  deps-cross     also install cross gcc for arm64, ppc64le, riscv64, s390x'
 	@echo '  tree           make build/linux: pinned base + patches/ (git am)'
@@ -61,6 +63,8 @@ help:
 	@echo '  DEB_CONFIG=    lean (default: the tested config) or debian (distro config + DAX)'
 	@echo '  COMPILE_ARCH=  architecture for compile-touched (default x86_64)'
 	@echo '  EACH=1         compile-touched at every commit of the series'
+	@echo '  BENCH_RUNS=N   boots per kernel for bench (default 2)'
+	@echo '  BENCH_ITEMS="a b"  run only the bench items with these prefixes'
 	@echo '  LINUX_PKG_VERSION=$(LINUX_PKG_VERSION)'
 
 all: deps tree
@@ -88,6 +92,10 @@ run: all
 
 check: all tests
 	@$(SH) $(S)/run-suite.sh $(KERNEL) $(B)/check-$(FLAVOUR)
+
+bench: tree
+	@$(SH) $(S)/deps.sh bench
+	@$(SH) $(S)/bench.sh
 
 deb: deps tree
 	@$(SH) $(S)/build-deb.sh $(DEB_CONFIG)

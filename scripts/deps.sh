@@ -1,9 +1,9 @@
 #!/bin/sh
-# deps.sh [cross]
+# deps.sh [cross|bench]
 # Install what the harness needs from Debian, idempotently: nothing is
 # fetched when every package is already there at the pinned version.
 # 'cross' also installs the cross compilers for the architectures that had
-# a devmap PTE bit (Debian has none for loongarch).
+# a devmap PTE bit (Debian has none for loongarch); 'bench' the plotter.
 set -eu
 . "$(dirname -- "$0")/lib.sh"
 
@@ -21,7 +21,8 @@ case ${1:-} in
 '') ;;
 cross) PKGS="$PKGS gcc-aarch64-linux-gnu gcc-powerpc64le-linux-gnu
 gcc-riscv64-linux-gnu gcc-s390x-linux-gnu" ;;
-*) die "unknown argument '$1' (want nothing or 'cross')" ;;
+bench) PKGS="$PKGS gnuplot-nox" ;;
+*) die "unknown argument '$1' (want nothing, 'cross' or 'bench')" ;;
 esac
 
 installed_version() {

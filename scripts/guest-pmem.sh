@@ -58,10 +58,11 @@ devdax() { # devdax ALIGN SIZE: print the new /dev/daxX.Y
 	printf '/dev/%s\n' "$dev"
 }
 
-# A 1G-aligned device loses up to 1G to its info block and padding.
-dev_1g=$(devdax 1G 2G)
-dev_2m=$(devdax 2M 512M)
-dev_4k=$(devdax 4K 256M)
+# A 1G-aligned device loses up to 1G to its info block and padding. The
+# benchmark asks for larger devices (and a larger NVDIMM, QEMU_NVDIMM_SIZE).
+dev_1g=$(devdax 1G "${DAX_SIZE_1G:-2G}")
+dev_2m=$(devdax 2M "${DAX_SIZE_2M:-512M}")
+dev_4k=$(devdax 4K "${DAX_SIZE_4K:-256M}")
 
 cat <<ENV
 DAX_EXT4_DIR=/run/dax/ext4

@@ -1,0 +1,73 @@
+#!/bin/sh
+# bench.sh: the baseline and the patched kernel side by side.
+#
+# Builds both from the same lean config without debug options, boots
+# each BENCH_RUNS times (default 2) under QEMU with -icount shift=0, so
+# that guest time counts instructions, and runs bench/dax_bench in each
+# boot. Prints one table: each kernel's figure (the mean of its runs),
+# the ratio patched/baseline, and the repeatability (the largest spread
+# between the runs of one kernel, relative to their mean). The table also
+# goes to bench/results/RESULTS.md, and a plot of the ratios to
+# bench/results/ratios.png. BENCH_ITEMS="prefix ..." runs only some items.
+set -eu
+. "$(dirname -- "$0")/lib.sh"
+
+RUNS=${BENCH_RUNS:-2}
+case $RUNS in '' | *[!0-9]* | 0 | 1) die "BENCH_RUNS must be 2 or more, not '$RUNS'" ;; esac
+need_cmd gnuplot gnuplot-nox
+need_cmd qemu-system-x86_64 qemu-system-x86
+
+out=$BUILD/bench
+results=$TOP/bench/results
+mkdir -p "$out" "$results"
+
+for flavour in baseline patched; do
+	sh "$TOP/scripts/build-kernel.sh" "$flavour" bench
+done
+
+step_begin "building bench/dax_bench"
+run_logged "$BUILD/logs/bench-cc.log" ${CC:-gcc} -O2 -D_GNU_SOURCE -Wall \
+	-Werror -Wno-unused-function -I"$TOP/tests" \
+	-I"$BUILD/linux/tools/testing/selftests" -I"$BUILD/linux" \
+	-o "$out/dax_bench" "$TOP/bench/dax_bench.c"
+step_end
+
+# Alternate the kernels, so that each pair of runs is taken alike.
+run=1
+while [ "$run" -le "$RUNS" ]; do
+	for flavour in baseline patched; do
+		dir=$out/$flavour-$run
+		step_begin "bench run $run of $RUNS on the $flavour kernel (log: $dir/console.log)"
+		QEMU_NVDIMM_SIZE=5G "$TOP/scripts/qemu-run.sh" -i -t 3600 \
+			"$BUILD/out/$flavour-bench/arch/x86/boot/bzImage" "$dir" \
+			env BENCH="$out/dax_bench" "$TOP/scripts/guest-bench.sh" \
+			${BENCH_ITEMS:-} >"$dir.log" 2>&1 ||
+			{ tail -n 20 "$dir.log" >&2; die "bench run failed; see $dir.log"; }
+		step_end
+	done
+	run=$((run + 1))
+done
+
+base_ver=$(make -s -C "$BUILD/linux-base" kernelversion 2>/dev/null || echo unknown)
+series=$(git -C "$TOP" rev-parse --short HEAD)
+[ -z "$(git -C "$TOP" status --porcelain -- patches)" ] ||
+	series="$series+local"
+table=$results/RESULTS.md
+sh "$TOP/scripts/bench-table.sh" "$out" "$RUNS" "$base_ver" "$series" >"$table"
+cat "$table"
+
+awk -F'|' '$2 ~ /^ [a-z]/ && $6 ~ /[0-9]/ { gsub(/ /, "", $2); gsub(/ /, "", $6); print $2, $6 }' \
+	"$table" >"$out/ratios.dat"
+gnuplot <<EOF
+set terminal pngcairo size 1000,600 noenhanced
+set output '$results/ratios.png'
+set title 'DAX benchmarks: patched / baseline ($base_ver, series $series; lower is better)'
+set style fill solid 0.6
+set boxwidth 0.7
+set yrange [0:*]
+set xtics rotate by -45 font ',8'
+set ylabel 'time ratio patched / baseline'
+set grid ytics
+plot '$out/ratios.dat' using 0:2:xtic(1) with boxes notitle, 1 with lines lc 'black' notitle
+EOF
+note "results: $table and $results/ratios.png"

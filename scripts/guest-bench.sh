@@ -1,0 +1,21 @@
+#!/bin/sh
+# Runs in the guest: set up persistent memory with devices large enough
+# for 1 GiB mappings, then run the benchmark once. Its lines go to the
+# terminal and to $RESULTS/bench.txt.
+set -eu
+: "${TOP:?}"
+RESULTS=${RESULTS:-/run/results}
+BENCH=${BENCH:-$TOP/build/bench/dax_bench}
+
+[ -x "$BENCH" ] || { echo "guest-bench: no $BENCH; run 'make bench'" >&2; exit 1; }
+env_file=$RESULTS/pmem.env
+DAX_SIZE_1G=2G DAX_SIZE_2M=1040M DAX_SIZE_4K=1040M \
+	"$TOP/scripts/guest-pmem.sh" >"$env_file"
+set -a
+. "$env_file"
+set +a
+# The job's output is what the host shows; keep the benchmark's exit status.
+rc=0
+"$BENCH" "$@" >"$RESULTS/bench.txt" || rc=$?
+cat "$RESULTS/bench.txt"
+exit $rc
