@@ -7,7 +7,7 @@ DEB_CONFIG ?= lean
 TESTS ?=
 EACH ?= 0
 
-export LINUX_PKG_VERSION TESTS EACH BENCH_RUNS BENCH_ITEMS
+export LINUX_PKG_VERSION TESTS EACH EACH_FROM BENCH_RUNS BENCH_ITEMS
 
 SH := /bin/sh
 S := scripts
@@ -63,6 +63,7 @@ help:
 	@echo '  DEB_CONFIG=    lean (default: the tested config) or debian (distro config + DAX)'
 	@echo '  COMPILE_ARCH=  architecture for compile-touched (default x86_64)'
 	@echo '  EACH=1         compile-touched at every commit of the series'
+	@echo '  EACH_FROM=N    with EACH=1: start at the Nth commit'
 	@echo '  BENCH_RUNS=N   boots per kernel for bench (default 2)'
 	@echo '  BENCH_ITEMS="a b"  run only the bench items with these prefixes'
 	@echo '  LINUX_PKG_VERSION=$(LINUX_PKG_VERSION)'

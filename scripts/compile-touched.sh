@@ -7,7 +7,8 @@
 #   another arch/ are left out, and so are files whose option is off.
 #   ARCH: x86_64, arm64, powerpc (ppc64le), riscv or s390.
 #   EACH=1 repeats that at every commit of the series, in a worktree
-#   (build/linux-each), to show that each patch builds on its own.
+#   (build/linux-each), to show that each patch builds on its own;
+#   EACH_FROM=N starts at the Nth commit (the earlier ones were shown).
 set -eu
 . "$(dirname -- "$0")/lib.sh"
 
@@ -108,16 +109,20 @@ if [ "${EACH:-0}" != 1 ]; then
 	exit 0
 fi
 
+from=${EACH_FROM:-1}
+case $from in '' | *[!0-9]* | 0) die "EACH_FROM must be a commit number from 1, not '$from'" ;; esac
 commits=$(git -C "$tree" rev-list --reverse base..HEAD)
 total=$(echo "$commits" | wc -l)
+[ "$from" -le "$total" ] || die "EACH_FROM=$from, but the series has $total commits"
 n=0
 for c in $commits; do
 	n=$((n + 1))
+	[ "$n" -ge "$from" ] || continue
 	subject=$(git -C "$tree" log -1 --format=%s "$c")
 	git -C "$src" checkout -q --detach "$c"
 	step_begin "[$n/$total] $subject"
 	compile_files "$@"
 	step_end
 done
-note "compile-touched $arch ($config): every one of $total commits compiles" \
-	"the touched files that exist at it"
+note "compile-touched $arch ($config): commits $from to $total each compile" \
+	"the touched files that exist at them"
