@@ -4,6 +4,10 @@
  * same persistent memory: both mappings read the same bytes from the
  * same pfn. Writing through one copies the extent first, so the other
  * file keeps its data and the two now map different pfns.
+ *
+ * Expected difference (tests/README.md): the base kernel maps shared
+ * extents by PMDs like any other; the series maps them by PTEs, since
+ * the folio of a shared block is made by whichever file maps it first.
  */
 #include <linux/fs.h>
 #include <sys/ioctl.h>
@@ -64,6 +68,33 @@ TEST_F(reflink, shared_extent_then_copy_on_write)
 
 	ASSERT_EQ(munmap(pb, FILE_LEN), 0);
 	ASSERT_EQ(munmap(pa, FILE_LEN), 0);
+}
+
+TEST_F(reflink, shared_extent_mapping_size)
+{
+	int refcounted = dax_pages_refcounted();
+	long size_b;
+	uint8_t *pa, *pb;
+
+	pa = mmap_aligned(FILE_LEN, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  self->a.fd, 0);
+	ASSERT_NE(pa, MAP_FAILED);
+	fill_pattern(pa, FILE_LEN, 122);
+	ASSERT_EQ(fsync(self->a.fd), 0);
+	EXPECT_EQ(mapped_page_size(pa, NULL), SZ_2M);
+	ASSERT_EQ(munmap(pa, FILE_LEN), 0);
+
+	ASSERT_EQ(ioctl(self->b.fd, FICLONE, self->a.fd), 0)
+		TH_LOG("FICLONE: %s", strerror(errno));
+	pb = mmap_aligned(FILE_LEN, SZ_2M, PROT_READ, MAP_SHARED,
+			  self->b.fd, 0);
+	ASSERT_NE(pb, MAP_FAILED);
+	EXPECT_EQ(check_pattern(pb, FILE_LEN, 122), -1);
+	size_b = mapped_page_size(pb, NULL);
+	TH_LOG("%s kernel: the clone's shared extent is mapped by %ld kB pages",
+	       refcounted ? "refcounted-DAX" : "base", size_b >> 10);
+	EXPECT_EQ(size_b, refcounted ? SZ_4K : SZ_2M);
+	ASSERT_EQ(munmap(pb, FILE_LEN), 0);
 }
 
 TEST_HARNESS_MAIN

@@ -24,6 +24,15 @@
 
 #include "kselftest_harness.h"
 
+/*
+ * Under TCG a case that fills a 1 GiB mapping a few times takes ten
+ * seconds or so, and three times that on a busy host. The harness's
+ * 30 s default would turn load into failures; the timeout is there to
+ * catch hangs, so give each case two minutes.
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 120
+
 #define SZ_4K	(4096UL)
 #define SZ_2M	(2UL << 20)
 #define SZ_1G	(1UL << 30)
