@@ -34,7 +34,7 @@ KERNEL := $(B)/out/$(FLAVOUR)-check/arch/x86/boot/bzImage
 
 .DEFAULT_GOAL := all
 .PHONY: all help deps tree kernel tests run check deb export check-patches \
-	checkpatch compile-touched deps-cross bench clean distclean
+	checkpatch compile-touched cross deps-cross bench clean distclean
 
 help:
 	@echo 'Targets:'
@@ -54,6 +54,8 @@ help:
 	@echo '  checkpatch     run the tree'"'"'s checkpatch.pl on every patch'
 	@echo '  compile-touched  compile the C files the series touches (allmodconfig;'
 	@echo '                 COMPILE_ARCH=arm64|powerpc|riscv|s390: defconfig + DAX)'
+	@echo '  cross          compile-touched for arm64, powerpc, riscv and s390, and'
+	@echo '                 build their mm/ and arch/*/mm/ whole'
 	@echo '  clean          remove build outputs, keep build/linux'
 	@echo '  distclean      remove build/ entirely (export your work first)'
 	@echo 'Variables:'
@@ -112,6 +114,13 @@ checkpatch: tree
 
 compile-touched: tree $(if $(filter-out x86_64,$(or $(COMPILE_ARCH),x86_64)),deps-cross,deps)
 	@$(SH) $(S)/compile-touched.sh $(or $(COMPILE_ARCH),x86_64)
+
+CROSS_ARCHES := arm64 powerpc riscv s390
+
+cross: tree deps-cross
+	@for arch in $(CROSS_ARCHES); do \
+		$(SH) $(S)/compile-touched.sh $$arch || exit 1; \
+	done
 
 clean:
 	rm -rf $(B)/out $(B)/tests $(B)/check-* $(B)/run-* $(B)/logs

@@ -6,6 +6,9 @@
 #   and config/compile.config on the cross architectures. Files under
 #   another arch/ are left out, and so are files whose option is off.
 #   ARCH: x86_64, arm64, powerpc (ppc64le), riscv or s390.
+#   On the cross architectures mm/ and arch/ARCH/mm/ are then built
+#   whole: they hold the users of the page table helpers that the series
+#   changes in headers, which compiling the touched files alone misses.
 #   EACH=1 repeats that at every commit of the series, in a worktree
 #   (build/linux-each), to show that each patch builds on its own;
 #   EACH_FROM=N starts at the Nth commit (the earlier ones were shown).
@@ -105,7 +108,14 @@ if [ "${EACH:-0}" != 1 ]; then
 	step_begin "compiling $# touched file(s) for $arch"
 	compile_files "$@"
 	step_end
-	note "compile-touched $arch ($config): $# file(s) compiled without error"
+	if [ -n "$cross" ]; then
+		step_begin "building mm/ and arch/$arch/mm/ for $arch"
+		run_logged "$log" kmake mm/ "arch/$arch/mm/"
+		step_end
+	fi
+	whole=
+	[ -z "$cross" ] || whole=", and mm/ and arch/$arch/mm/ built whole"
+	note "compile-touched $arch ($config): $# file(s) compiled without error$whole"
 	exit 0
 fi
 
