@@ -40,7 +40,7 @@ while [ "$run" -le "$RUNS" ]; do
 		step_begin "bench run $run of $RUNS on the $flavour kernel (log: $dir/console.log)"
 		QEMU_NVDIMM_SIZE=5G "$TOP/scripts/qemu-run.sh" -i -t 3600 \
 			"$BUILD/out/$flavour-bench/arch/x86/boot/bzImage" "$dir" \
-			env BENCH="$out/dax_bench" "$TOP/scripts/guest-bench.sh" \
+			env BENCH="$out/dax_bench" sh "$TOP/scripts/guest-bench.sh" \
 			${BENCH_ITEMS:-} >"$dir.log" 2>&1 ||
 			{ tail -n 20 "$dir.log" >&2; die "bench run failed; see $dir.log"; }
 		step_end
