@@ -66,6 +66,7 @@ set style fill solid 0.6
 set boxwidth 0.7
 set yrange [0:*]
 set xtics rotate by -45 font ',8'
+set rmargin 10
 set ylabel 'time ratio patched / baseline'
 set grid ytics
 plot '$out/ratios.dat' using 0:2:xtic(1) with boxes notitle, 1 with lines lc 'black' notitle
