@@ -241,7 +241,7 @@ static uint64_t devdax_fork(const void *arg)
  */
 static uint64_t shmem_munmap(const void *arg)
 {
-	size_t len = *(const size_t *)arg;
+	size_t len = FAULT_LEN;
 	uint64_t t0, t = 0;
 	uint8_t *p;
 	int fd;
@@ -458,8 +458,6 @@ static const struct gup_arg lt_dd = { PIN_LONGTERM_BENCHMARK, ENV_DEVDAX_2M, NUL
 static const struct gup_arg gup_fs = { GUP_FAST_BENCHMARK, NULL, ENV_EXT4_DIR };
 static const struct gup_arg pin_fs = { PIN_FAST_BENCHMARK, NULL, ENV_EXT4_DIR };
 
-static const size_t shmem_len = SZ_1G;
-
 static const struct item items[] = {
 	{ "devdax_fault_4k_1g", "ms", devdax_fault, &dd_4k },
 	{ "devdax_fault_2m_1g", "ms", devdax_fault, &dd_2m },
@@ -480,7 +478,7 @@ static const struct item items[] = {
 	{ "munmap_devdax_4k_1g", "us", devdax_munmap, &dd_4k },
 	{ "munmap_devdax_2m_1g", "us", devdax_munmap, &dd_2m },
 	{ "munmap_devdax_1g_1g", "us", devdax_munmap, &dd_1g },
-	{ "munmap_shmem_4k_1g", "us", shmem_munmap, &shmem_len },
+	{ "munmap_shmem_4k_1g", "us", shmem_munmap, NULL },
 	{ "exit_devdax_4k_1g", "us", devdax_exit, &dd_4k },
 	{ "exit_devdax_2m_1g", "us", devdax_exit, &dd_2m },
 	{ "truncate_fsdax_ext4_pmd", "us", fsdax_truncate, &ext4_pmd },

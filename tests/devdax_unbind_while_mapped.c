@@ -26,7 +26,7 @@ FIXTURE_TEARDOWN(devdax)
 	devdax_close(&self->dax);
 }
 
-TEST_F_TIMEOUT(devdax, unbind_tears_down_mapping_and_rebind_keeps_data, 120)
+TEST_F(devdax, unbind_tears_down_mapping_and_rebind_keeps_data)
 {
 	size_t len = devdax_test_len(&self->dax);
 	uint8_t *p;

@@ -42,7 +42,7 @@ FIXTURE_TEARDOWN(evict)
 	pinned_file_teardown(&self->pf);
 }
 
-TEST_F_TIMEOUT(evict, eviction_waits_for_pinned_page, 60)
+TEST_F(evict, eviction_waits_for_pinned_page)
 {
 	struct async_call rd = { .fd = self->pf.fuse_fd, .buf = self->pf.p,
 				 .len = IO_LEN };

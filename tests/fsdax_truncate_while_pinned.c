@@ -110,24 +110,24 @@ static void truncate_over_pin(struct __test_metadata *_metadata,
 	}
 }
 
-TEST_F_TIMEOUT(pinned, truncate_waits_for_pinned_page, 60)
+TEST_F(pinned, truncate_waits_for_pinned_page)
 {
 	truncate_over_pin(_metadata, self, KEEP_MAPPED);
 }
 
-TEST_F_TIMEOUT(pinned, unmapped_but_pinned_page_is_still_busy, 60)
+TEST_F(pinned, unmapped_but_pinned_page_is_still_busy)
 {
 	truncate_over_pin(_metadata, self, UNMAP_PINNED_HALF);
 }
 
-TEST_F_TIMEOUT(pinned, pinned_page_of_unmapped_file_is_still_busy, 60)
+TEST_F(pinned, pinned_page_of_unmapped_file_is_still_busy)
 {
 	if (!dax_waits_for_unmapped_pins())
 		SKIP(return, "base kernel: frees the blocks of an unmapped file under a pin");
 	truncate_over_pin(_metadata, self, UNMAP_ALL);
 }
 
-TEST_F_TIMEOUT(pinned, signal_interrupts_truncate_wait, 60)
+TEST_F(pinned, signal_interrupts_truncate_wait)
 {
 	struct async_call rd = { .fd = self->pf.fuse_fd, .buf = self->pf.p + SZ_2M,
 				 .len = IO_LEN };
