@@ -33,7 +33,7 @@ FLAVOUR := $(if $(filter 1,$(BASELINE)),baseline,patched)
 KERNEL := $(B)/out/$(FLAVOUR)-check/arch/x86/boot/bzImage
 
 .DEFAULT_GOAL := all
-.PHONY: all help deps tree kernel tests run check deb export check-patches \
+.PHONY: all help deps tree kernel tests tools run check deb export check-patches \
 	checkpatch compile-touched cross deps-cross bench clean distclean
 
 help:
@@ -49,6 +49,7 @@ help:
 	@echo '  tree           make build/linux: pinned base + patches/ (git am)'
 	@echo '  kernel         build the kernel only (no dependency install)'
 	@echo '  tests          build the test programs into build/tests'
+	@echo '  tools          build tools/ (the demo'"'"'s mapper) into build/tools'
 	@echo '  export         write build/linux commits on top of base to patches/'
 	@echo '  check-patches  prove patches/ applies cleanly to a fresh base'
 	@echo '  checkpatch     run the tree'"'"'s checkpatch.pl on every patch'
@@ -68,7 +69,8 @@ help:
 	@echo '  EACH_FROM=N    with EACH=1: start at the Nth commit'
 	@echo '  BENCH_RUNS=N   boots per kernel for bench (default 2)'
 	@echo '  BENCH_ITEMS="a b"  run only the bench items with these prefixes'
-	@echo '  LINUX_PKG_VERSION=$(LINUX_PKG_VERSION)'
+	@echo '  LINUX_PKG_VERSION=$(LINUX_PKG_VERSION)  the pinned source; when apt no'
+	@echo '                 longer offers it, deps uses the newest 6.12 and says so'
 
 all: deps tree
 	@$(SH) $(S)/build-kernel.sh $(FLAVOUR) check
@@ -89,12 +91,17 @@ tests: tree
 	@$(MAKE) -s -C tests OUT=$(CURDIR)/$(B)/tests \
 		KSFT=$(CURDIR)/$(B)/linux/tools/testing/selftests
 
-run: all
+# The demo's mapper comes from tools/; 'all' builds only the kernel.
+tools: tree
+	@$(MAKE) -s -C tests tools OUT=$(CURDIR)/$(B)/tests \
+		KSFT=$(CURDIR)/$(B)/linux/tools/testing/selftests
+
+run: all tools
 	@$(SH) $(S)/qemu-run.sh -t 600 $(KERNEL) $(B)/run-$(FLAVOUR) \
 		$(CURDIR)/$(S)/guest-demo.sh
 
 check: all tests
-	@$(SH) $(S)/run-suite.sh $(KERNEL) $(B)/check-$(FLAVOUR)
+	@BASELINE=$(BASELINE) $(SH) $(S)/run-suite.sh $(KERNEL) $(B)/check-$(FLAVOUR)
 
 bench: tree
 	@$(SH) $(S)/deps.sh bench

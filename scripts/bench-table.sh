@@ -24,7 +24,7 @@ done
 cat <<EOF
 # DAX benchmarks: patched / baseline
 
-- Base: Linux $3 (Debian linux-source-6.12 ${LINUX_PKG_VERSION:-?}).
+- Base: Linux $3 (Debian linux-source-6.12 $(cat "$BUILD/linux/.git/dax-base-version" 2>/dev/null || echo ?)).
 - Series: patches/ at $4 of this repository.
 - Both kernels: config/lean.config + config/dax.config, no debug options.
 - QEMU TCG with -icount shift=0: guest time counts instructions.

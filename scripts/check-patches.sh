@@ -6,6 +6,7 @@ set -eu
 
 TREE=$BUILD/linux
 [ -d "$TREE/.git" ] || die "$TREE does not exist; run 'make tree' first"
+base=$(cat "$TREE/.git/dax-base-version" 2>/dev/null || echo '(unknown version)')
 
 listed=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/patches/series")
 for f in "$TOP"/patches/*.patch; do
@@ -24,7 +25,7 @@ n=0
 for p in $listed; do
 	[ -f "$TOP/patches/$p" ] || die "patches/series names missing file '$p'"
 	git -C "$wt" am -q --no-3way "$TOP/patches/$p" >/dev/null 2>&1 ||
-		die "patch $p does not apply cleanly to a fresh base"
+		die "patch $p does not apply cleanly to a fresh base $base"
 	n=$((n + 1))
 done
-note "check-patches: all $n patch(es) apply cleanly to base"
+note "check-patches: all $n patch(es) apply cleanly to base $base"

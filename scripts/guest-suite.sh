@@ -1,20 +1,61 @@
 #!/bin/sh
 # Runs in the guest: set up persistent memory, then run every test
-# program built from tests/*.c, each with its own time limit. Prints a line per
-# test and records "pass|fail|skip NAME" in $RESULTS/results.
+# program built from tests/*.c, each with its own time limit. Prints a
+# line per program (PASS, FAIL or SKIP) and records
+#   "pass|fail|skip NAME" in $RESULTS/results (one per program or check)
+#   "NAME PASSED FAILED SKIPPED" in $RESULTS/cases (counts of test cases)
+# How a program is judged, and what the counts mean: tests/README.md.
 #
 # On a real host, PMEM_SETUP=0 skips the setup (which reconfigures
 # namespaces) and uses the DAX_* variables the caller exported.
+# DAX_EXPECT_MODEL (refcounted or legacy) names the kernel the caller
+# meant to boot; dax_kernel_model checks it before anything else runs.
 set -u
 : "${TOP:?}"
 RESULTS=${RESULTS:-/run/results}
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 mkdir -p "$RESULTS/tests"
 : >"$RESULTS/results"
+: >"$RESULTS/cases"
 
 record() { # record pass|fail|skip NAME SECONDS [DETAIL]
 	printf '%s %s\n' "$1" "$2" >>"$RESULTS/results"
 	printf '%-4s %-44s %4ss%s\n' "$(echo "$1" | tr a-z A-Z)" "$2" "$3" "${4:+  $4}"
+}
+
+cases() { # cases NAME PASSED FAILED SKIPPED
+	printf '%s %s %s %s\n' "$1" "$2" "$3" "$4" >>"$RESULTS/cases"
+}
+
+# A check of the runner's own (setup, teardown): one case.
+check() { # check pass|fail|skip NAME SECONDS [DETAIL]
+	record "$@"
+	case $1 in
+	pass) cases "$2" 1 0 0 ;;
+	fail) cases "$2" 0 1 0 ;;
+	skip) cases "$2" 0 0 1 ;;
+	esac
+}
+
+totals_field() { # totals_field KEY "TOTALS": the number after KEY:, or 0
+	_tf=$(printf '%s\n' "$2" | sed -n "s/.*\<$1:\([0-9][0-9]*\).*/\1/p" | head -n 1)
+	echo "${_tf:-0}"
+}
+
+# Mark the kernel log before each program, so that what it wrote there
+# can be checked on its own afterwards.
+kmsg_mark() { # kmsg_mark NAME
+	echo "dax-suite: begin $1" >/dev/kmsg 2>/dev/null
+}
+
+# kmsg_since NAME FILE: the kernel log since NAME's mark, into FILE.
+# Fails when there is no mark (/dev/kmsg not writable).
+kmsg_since() {
+	dmesg 2>/dev/null | awk -v m="dax-suite: begin $1" '
+		{ n = length($0) - length(m) }
+		n >= 0 && substr($0, n + 1) == m { on = 1; out = "" }
+		on { out = out $0 "\n" }
+		END { printf "%s", out; exit !on }' >"$2"
 }
 
 # KUnit suites built into the kernel ran at boot; debugfs keeps the KTAP
@@ -27,67 +68,132 @@ for dir in /sys/kernel/debug/kunit/*/; do
 	tap=$RESULTS/tests/kunit-$suite.tap
 	cp "${dir}results" "$tap"
 	totals=$(grep -m1 '# Totals:' "$tap" | sed 's/^.*# Totals: //')
+	kp=$(totals_field pass "$totals")
+	kf=$(totals_field fail "$totals")
+	ks=$(totals_field skip "$totals")
 	if grep -q "^ok [0-9]* $suite\$" "$tap"; then
 		record pass "kunit-$suite" 0 "$totals"
+		cases "kunit-$suite" "$kp" "$kf" "$ks"
 	else
 		record fail "kunit-$suite" 0 "$totals"
+		cases "kunit-$suite" "$kp" "$((kf > 0 ? kf : 1))" "$ks"
 		grep -E '^ *(not ok|# .*(Expected|ASSERT|EXPECT))' "$tap" |
 			head -n 20 | sed 's/^/    /'
 	fi
 done
 [ "$kunit_suites" -gt 0 ] ||
-	record skip kunit 0 "this kernel has no KUnit suites"
+	check skip kunit 0 "this kernel has no KUnit suites"
 
 t0=$(date +%s)
 if [ "${PMEM_SETUP:-1}" = 0 ]; then
 	# Real hardware: the caller named the devices in DAX_* variables.
-	record skip pmem-setup 0 "PMEM_SETUP=0: using the caller's DAX_* devices"
+	check skip pmem-setup 0 "PMEM_SETUP=0: using the caller's DAX_* devices"
 elif env_lines=$(sh "$TOP/scripts/guest-pmem.sh" 2>"$RESULTS/tests/pmem-setup.log"); then
 	for kv in $env_lines; do export "$kv"; done
 	printf '%s\n' "$env_lines" >"$RESULTS/tests/pmem-setup.env"
-	record pass pmem-setup $(( $(date +%s) - t0 ))
+	check pass pmem-setup $(( $(date +%s) - t0 ))
 else
-	record fail pmem-setup $(( $(date +%s) - t0 )) "$(tail -n 1 "$RESULTS/tests/pmem-setup.log")"
+	check fail pmem-setup $(( $(date +%s) - t0 )) "$(tail -n 1 "$RESULTS/tests/pmem-setup.log")"
 fi
 
+# The kernel-model check runs first: every expectation that differs
+# between the base kernel and the series depends on it.
+EARLY="dax_kernel_model"
 # Tests that change shared state run last, in this order: remounts,
 # device unbind and reconfigure, and poison that stays in the media.
+# (Audits of device-DAX reference counts sort before devdax_unbind_*
+# and devdax_reconfigure_*, which recreate the struct pages.)
 LATE="fsdax_unmount_after_use devdax_unbind_while_mapped
-devdax_reconfigure_system_ram fsdax_hwpoison"
+devdax_reconfigure_system_ram fsdax_hwpoison fsdax_hwpoison_pmd
+pmem_sysfs_read fsdax_unbind_while_mapped devdax_unbind_while_pinned"
 
 ordered_tests() {
+	for name in $EARLY; do
+		[ -f "$TOP/tests/$name.c" ] && echo "$name"
+	done
 	for src in "$TOP"/tests/*.c; do
 		name=${src##*/}
 		name=${name%.c}
-		case " $(echo $LATE) " in *" $name "*) ;; *) echo "$name" ;; esac
+		case " $(echo $EARLY $LATE) " in *" $name "*) ;; *) echo "$name" ;; esac
 	done
 	for name in $LATE; do
 		[ -f "$TOP/tests/$name.c" ] && echo "$name"
 	done
 }
 
-for name in $(ordered_tests); do
+# run_test NAME: run one program and judge it from its exit status, its
+# TAP totals, its skip reasons and the kernel log it caused.
+run_test() {
+	name=$1
 	t=$TOP/build/tests/$name
-	case " ${TESTS:-$name} " in *" $name "*) ;; *) continue ;; esac
 	tap=$RESULTS/tests/$name.tap
 	t0=$(date +%s)
 	if [ ! -x "$t" ]; then
 		record fail "$name" 0 "not built: run 'make tests'"
-		continue
+		cases "$name" 0 1 0
+		return
 	fi
+	marked=0
+	! kmsg_mark "$name" || marked=1
 	(cd "${TMPDIR:-/tmp}" && timeout -k 10 "$TEST_TIMEOUT" "$t") >"$tap" 2>&1 </dev/null
 	rc=$?
 	secs=$(( $(date +%s) - t0 ))
 	totals=$(grep '^# Totals' "$tap" | sed 's/^# Totals: //')
+	# xfail is a pass, xpass and error are failures
+	p=$(( $(totals_field pass "$totals") + $(totals_field xfail "$totals") ))
+	f=$(( $(totals_field fail "$totals") + $(totals_field xpass "$totals") +
+		$(totals_field error "$totals") ))
+	s=$(totals_field skip "$totals")
+	# A skip says why: the harness writes "unknown" when SKIP() had no text.
+	unexplained=$(grep -cE '^ok [0-9]+ .*# SKIP *(unknown)?$' "$tap")
+	splat=""
+	if [ "$marked" = 1 ] && kmsg_since "$name" "$RESULTS/tests/$name.dmesg" &&
+	   ! sh "$TOP/scripts/check-splat.sh" "$RESULTS/tests/$name.dmesg" \
+		>/dev/null 2>"$RESULTS/tests/$name.splat"; then
+		splat=$(head -n 1 "$RESULTS/tests/$name.splat" |
+			sed 's/^.*, first: //' | cut -c1-100)
+	fi
+	[ -s "$RESULTS/tests/$name.splat" ] || rm -f "$RESULTS/tests/$name.splat"
+	why=""
 	case $rc in
-	0) record pass "$name" "$secs" "$totals" ;;
-	4) record skip "$name" "$secs" "$(grep -m1 'SKIP' "$tap")" ;;
-	124 | 137) record fail "$name" "$secs" "timed out after ${TEST_TIMEOUT}s" ;;
-	*)
-		record fail "$name" "$secs" "exit $rc; $totals"
-		grep -E '^not ok|^#' "$tap" | grep -v '^# \(PASSED\|SKIP\|Totals\|RUN\|OK\)' |
+	0 | 1) [ -n "$totals" ] || why="exit $rc without TAP totals" ;;
+	124 | 137) why="timed out after ${TEST_TIMEOUT}s" ;;
+	*) why="exit $rc" ;;
+	esac
+	[ -n "$why" ] || [ "$rc" -eq 0 ] || [ "$f" -gt 0 ] ||
+		why="exit $rc with no failed case"
+	[ "$unexplained" -eq 0 ] || why="${why:+$why; }$unexplained skip(s) without a reason"
+	[ -z "$splat" ] || why="${why:+$why; }kernel splat: $splat (log: tests/$name.dmesg)"
+
+	if [ -n "$why" ] || [ "$f" -gt 0 ]; then
+		record fail "$name" "$secs" "$why${why:+${totals:+; }}$totals"
+		# the program itself failing counts once, beside its cases
+		[ -z "$why" ] || f=$((f + 1))
+		cases "$name" "$p" "$f" "$s"
+		grep -E '^not ok|^#' "$tap" |
+			grep -vE '^# +(PASSED|SKIP|Totals|RUN|OK|Starting)' |
 			head -n 20 | sed 's/^/    /'
-		;;
+		[ -z "$splat" ] || sed -n '2,12p' "$RESULTS/tests/$name.splat" | sed 's/^/    /'
+	elif [ "$p" -eq 0 ] && [ "$s" -gt 0 ]; then
+		record skip "$name" "$secs" "all $s case(s) skipped: $(grep -m1 -o '# SKIP .*' "$tap" | sed 's/^# SKIP //')"
+		cases "$name" 0 0 "$s"
+	else
+		record pass "$name" "$secs" "$totals"
+		cases "$name" "$p" 0 "$s"
+	fi
+}
+
+model_ok=1
+for name in $(ordered_tests); do
+	case " ${TESTS:-$name} $EARLY " in *" $name "*) ;; *) continue ;; esac
+	if [ "$model_ok" = 0 ]; then
+		record fail "$name" 0 "not run: the kernel is not the one the harness meant to boot"
+		cases "$name" 0 1 0
+		continue
+	fi
+	run_test "$name"
+	case " $EARLY " in
+	*" $name "*) ! grep -q "^fail $name\$" "$RESULTS/results" || model_ok=0 ;;
 	esac
 done
 # Tear everything down: unmounting and disabling every namespace frees
@@ -99,9 +205,9 @@ if [ "${PMEM_SETUP:-1}" != 0 ]; then
 			! mountpoint -q "$m" || umount "$m" || exit 1
 		done
 		ndctl disable-namespace all' >"$RESULTS/tests/pmem-teardown.log" 2>&1; then
-		record pass pmem-teardown $(( $(date +%s) - t0 ))
+		check pass pmem-teardown $(( $(date +%s) - t0 ))
 	else
-		record fail pmem-teardown $(( $(date +%s) - t0 )) \
+		check fail pmem-teardown $(( $(date +%s) - t0 )) \
 			"$(tail -n 1 "$RESULTS/tests/pmem-teardown.log")"
 	fi
 fi

@@ -13,6 +13,27 @@ note() {
 	printf '%s\n' "$*"
 }
 
+# warn MSG: one line that must not go unseen.
+warn() {
+	printf '%s: WARNING: %s\n' "${0##*/}" "$*" >&2
+}
+
+# The linux-source-6.12 version build/linux is made from. It is the pin,
+# LINUX_PKG_VERSION, unless 'make deps' found that apt no longer offers
+# the pin and fell back to the newest 6.12 it does: deps.sh records that
+# choice as "PIN USED" in $LINUX_VERSION_FILE.
+LINUX_VERSION_FILE=$BUILD/linux-version
+
+linux_version_used() {
+	_lv_pin=${LINUX_PKG_VERSION:?set LINUX_PKG_VERSION (the Makefile does)}
+	_lv_used=""
+	if [ -r "$LINUX_VERSION_FILE" ]; then
+		read -r _lv_p _lv_used <"$LINUX_VERSION_FILE" || true
+		[ "$_lv_p" = "$_lv_pin" ] || _lv_used=""
+	fi
+	printf '%s\n' "${_lv_used:-$_lv_pin}"
+}
+
 # step_begin NAME / step_end: one line when a long step starts and one,
 # with the time taken, when it ends.
 step_begin() {

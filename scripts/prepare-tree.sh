@@ -6,25 +6,33 @@
 # behind the developer's back: it is rebuilt from patches/ only when it
 # still holds exactly what the last run applied. FORCE=1 discards local
 # commits and starts again from patches/.
+#
+# The base is the linux-source-6.12 version deps.sh installed: the pin,
+# or the newest 6.12 apt offers once the pin is gone (lib.sh:
+# linux_version_used).
 set -eu
 . "$(dirname -- "$0")/lib.sh"
 
 : "${LINUX_PKG_VERSION:?set LINUX_PKG_VERSION (the Makefile does)}"
+VERSION=$(linux_version_used)
 TARBALL=/usr/src/linux-source-6.12.tar.xz
 TREE=$BUILD/linux
 STAMP=$TREE/.git/dax-applied   # "<patches hash> <HEAD after git am>"
 
 git_tree() { git -C "$TREE" "$@"; }
 
+pinned=""
+[ "$VERSION" = "$LINUX_PKG_VERSION" ] || pinned=" (not the pin, $LINUX_PKG_VERSION)"
+
 installed=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)
-[ "$installed" = "$LINUX_PKG_VERSION" ] ||
-	die "linux-source-6.12 ${installed:-is not installed}; the pin is" \
-		"$LINUX_PKG_VERSION: run 'make deps'"
+[ "$installed" = "$VERSION" ] ||
+	die "linux-source-6.12 is ${installed:-not installed}, want" \
+		"$VERSION$pinned; run 'make deps'"
 [ -r "$TARBALL" ] || die "$TARBALL is missing; run 'make deps'"
 
 import_base() {
 	need_space_mb "$BUILD" 4000
-	step_begin "importing linux-source-6.12 $LINUX_PKG_VERSION into $TREE"
+	step_begin "importing linux-source-6.12 $VERSION into $TREE"
 	rm -rf "$TREE.tmp"
 	mkdir -p "$TREE.tmp"
 	tar -xJf "$TARBALL" -C "$TREE.tmp" --strip-components=1
@@ -39,10 +47,10 @@ import_base() {
 	git -C "$TREE.tmp" add -A
 	GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" \
 	GIT_COMMITTER_DATE="2000-01-01T00:00:00Z" \
-		git -C "$TREE.tmp" commit -q -m "Linux $LINUX_PKG_VERSION (Debian linux-source-6.12)" \
+		git -C "$TREE.tmp" commit -q -m "Linux $VERSION (Debian linux-source-6.12)" \
 			-m "Imported from $TARBALL; .gitignore lost Debian's ignore-all stanza."
 	git -C "$TREE.tmp" tag base
-	printf '%s\n' "$LINUX_PKG_VERSION" >"$TREE.tmp/.git/dax-base-version"
+	printf '%s\n' "$VERSION" >"$TREE.tmp/.git/dax-base-version"
 	mv "$TREE.tmp" "$TREE"
 	step_end
 }
@@ -68,21 +76,21 @@ apply_series() {
 		if ! git_tree am -q "$TOP/patches/$p" >"$BUILD/logs/git-am.log" 2>&1; then
 			git_tree am --abort >/dev/null 2>&1 || true
 			cat "$BUILD/logs/git-am.log" >&2
-			die "patch $p does not apply to base $LINUX_PKG_VERSION"
+			die "patch $p does not apply to base $VERSION$pinned"
 		fi
 		n=$((n + 1))
 	done
 	printf '%s %s\n' "$(patches_hash)" "$(git_tree rev-parse HEAD)" >"$STAMP"
-	note "tree: $n patch(es) from patches/ applied on base $LINUX_PKG_VERSION"
+	note "tree: $n patch(es) from patches/ applied on base $VERSION$pinned"
 }
 
 mkdir -p "$BUILD/logs"
 [ -d "$TREE/.git" ] || import_base
 
 base_version=$(cat "$TREE/.git/dax-base-version" 2>/dev/null || true)
-[ "$base_version" = "$LINUX_PKG_VERSION" ] ||
-	die "$TREE was made from ${base_version:-an unknown base}, the pin is" \
-		"$LINUX_PKG_VERSION; export your work, then 'rm -rf $TREE'"
+[ "$base_version" = "$VERSION" ] ||
+	die "$TREE was made from ${base_version:-an unknown base}, want" \
+		"$VERSION$pinned; export your work, then 'rm -rf $TREE'"
 
 if [ ! -f "$STAMP" ] || [ "${FORCE:-0}" = 1 ]; then
 	apply_series

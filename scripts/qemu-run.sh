@@ -36,7 +36,8 @@ need_cmd qemu-system-x86_64 qemu-system-x86
 # Guest memory map (pc machine, -m 6G: RAM at 0-3G and 4G-7G):
 #   memmap=1G!4G, memmap=1G!5G  two legacy pmem regions (e820 bus)
 #   one 4 GiB NVDIMM (QEMU_NVDIMM_SIZE) with a label area on the ACPI
-#   NFIT bus, placed by QEMU above RAM at a 1 GiB aligned address
+#   NFIT bus, placed by QEMU above RAM at a 1 GiB aligned address; the
+#   suite carves 3.75 GiB of it (scripts/guest-pmem.sh)
 #   one 1 GiB virtio-pmem device (asynchronous flush: no MAP_SYNC)
 # which leaves the guest 4 GiB of RAM, enough for a 1 GiB device-DAX
 # mapping plus the struct pages of every region.

@@ -6,6 +6,7 @@
  */
 #include <signal.h>
 #include "lib/dax_test.h"
+#include "lib/page_refs.h"
 
 FIXTURE(devdax) { struct devdax dax; };
 DEVDAX_VARIANTS(devdax);
@@ -17,6 +18,15 @@ TEST_F(devdax, move_keeps_data)
 	size_t len = devdax_test_len(&self->dax);
 	uint8_t *p, *target, *q;
 
+	/*
+	 * The base kernel's get_old_pud() runs pud_none_or_clear_bad() on
+	 * a huge PUD: it logs "bad pud" and drops the mapping (the data
+	 * survives, the page is faulted in again). The splat check would
+	 * fail the run on a bug the series fixes (patch 0020).
+	 */
+	if (self->dax.align == SZ_1G && !dax_pages_refcounted())
+		SKIP(return, "the base kernel clears a moved 1G PUD as \"bad pud\" "
+		     "(mm/mremap.c get_old_pud(); fixed by patch 0020)");
 	p = devdax_map(&self->dax, len, PROT_READ | PROT_WRITE);
 	ASSERT_NE(p, MAP_FAILED);
 	fill_pattern(p, len, 61);
@@ -29,7 +39,7 @@ TEST_F(devdax, move_keeps_data)
 	ASSERT_EQ(q, target) TH_LOG("mremap: %s", strerror(errno));
 
 	EXPECT_EQ(check_pattern(q, len, 61), -1);
-	EXPECT_EQ(access_signal(p, 0), SIGSEGV);
+	EXPECT_EQ(probe_access(p, 0), SIGSEGV);
 	fill_pattern(q, len, 62);
 	ASSERT_EQ(munmap(q, len), 0);
 
@@ -53,7 +63,7 @@ TEST_F(devdax, shrink_keeps_head)
 	q = mremap(p, len, unit, 0);
 	ASSERT_EQ(q, p) TH_LOG("mremap shrink: %s", strerror(errno));
 	EXPECT_EQ(check_pattern(q, unit, 63), -1);
-	EXPECT_EQ(access_signal(p + unit, 0), SIGSEGV);
+	EXPECT_EQ(probe_access(p + unit, 0), SIGSEGV);
 	ASSERT_EQ(munmap(q, unit), 0);
 }
 

@@ -7,6 +7,7 @@
  */
 #include <signal.h>
 #include "lib/dax_test.h"
+#include "lib/page_refs.h"
 
 FIXTURE(devdax) { struct devdax dax; };
 DEVDAX_VARIANTS(devdax);
@@ -25,7 +26,7 @@ TEST_F(devdax, unmap_first_unit_keeps_the_rest)
 	fill_pattern(p, len, 51);
 
 	ASSERT_EQ(munmap(p, unit), 0);
-	EXPECT_EQ(access_signal(p, 0), SIGSEGV);
+	EXPECT_EQ(probe_access(p, 0), SIGSEGV);
 	for (size_t i = unit; i < len; i += 4093)
 		ASSERT_EQ(p[i], pattern_byte(i, 51));
 	ASSERT_EQ(munmap(p + unit, len - unit), 0);

@@ -8,6 +8,7 @@
  */
 #include <signal.h>
 #include "lib/dax_test.h"
+#include "lib/page_refs.h"
 
 #define DRIVER	"/sys/bus/dax/drivers/device_dax"
 
@@ -37,8 +38,8 @@ TEST_F(devdax, unbind_tears_down_mapping_and_rebind_keeps_data)
 
 	ASSERT_EQ(write_str(DRIVER "/unbind", self->name), 0)
 		TH_LOG("unbind %s: %s", self->name, strerror(errno));
-	EXPECT_EQ(access_signal(p, 0), SIGBUS);
-	EXPECT_EQ(access_signal(p + len - 1, 1), SIGBUS);
+	EXPECT_EQ(probe_access(p, 0), SIGBUS);
+	EXPECT_EQ(probe_access(p + len - 1, 1), SIGBUS);
 	ASSERT_EQ(munmap(p, len), 0);
 	devdax_close(&self->dax);
 

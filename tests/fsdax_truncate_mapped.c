@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <linux/falloc.h>
 #include "lib/dax_test.h"
+#include "lib/page_refs.h"
 
 #define FILE_LEN	(4 * SZ_2M)
 
@@ -36,8 +37,8 @@ TEST_F(fsdax, truncate_gives_sigbus_then_zeros)
 
 	ASSERT_EQ(ftruncate(self->f.fd, keep), 0);
 	EXPECT_EQ(check_pattern(self->p, keep, 33), -1);
-	EXPECT_EQ(access_signal(self->p + keep, 0), SIGBUS);
-	EXPECT_EQ(access_signal(self->p + 3 * SZ_2M, 1), SIGBUS);
+	EXPECT_EQ(probe_access(self->p + keep, 0), SIGBUS);
+	EXPECT_EQ(probe_access(self->p + 3 * SZ_2M, 1), SIGBUS);
 
 	ASSERT_EQ(ftruncate(self->f.fd, FILE_LEN), 0);
 	EXPECT_TRUE(is_zero(self->p + keep, FILE_LEN - keep))

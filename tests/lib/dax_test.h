@@ -249,10 +249,18 @@ static inline int kernel_has_symbol(const char *sym)
 	return found;
 }
 
-/* 1 when DAX pages are refcounted like other pages (the series), else 0. */
+/*
+ * 1 when DAX pages are refcounted like other pages (the series), else 0.
+ * Cached: reading kallsyms takes a good part of a second under TCG, and
+ * the reference audits ask for every count they check.
+ */
 static inline int dax_pages_refcounted(void)
 {
-	return kernel_has_symbol(OLD_DAX_REFCOUNT_SYMBOL) == 0;
+	static int refcounted = -1;
+
+	if (refcounted < 0)
+		refcounted = kernel_has_symbol(OLD_DAX_REFCOUNT_SYMBOL) == 0;
+	return refcounted;
 }
 
 /*
