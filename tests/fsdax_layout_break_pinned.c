@@ -10,11 +10,12 @@
  * The pin is an O_DIRECT read from a FUSE file whose server holds the
  * answer back (lib/pinned_file.h), into a shared mapping of the file
  * that stays mapped, so the base kernel's busy scan (which looks only at
- * mapped files) sees it too: both kernels are expected to wait. The
- * call runs on a thread of its own; "blocked" is its state in
- * /proc/self/task/TID/stat (asleep, or for the second inode of an xfs
- * remap, which polls with its locks dropped, still running the call
- * after two seconds), never just a sleep.
+ * mapped files) sees it too: both kernels are expected to wait (one
+ * case, FIDEDUPERANGE from the pinned file, is skipped on the base
+ * kernel: see there). The call runs on a thread of its own; "blocked"
+ * is its state in /proc/self/task/TID/stat (asleep, or for the second
+ * inode of an xfs remap, which polls with its locks dropped, still
+ * running the call after two seconds), never just a sleep.
  */
 #include <linux/falloc.h>
 #include <linux/fs.h>
@@ -377,8 +378,17 @@ TEST_F(remap, fideduperange_into_pinned_file)
 	EXPECT_EQ(check_pattern(self->h.pf.p, SZ_2M / 2, SEED), -1);
 }
 
+/*
+ * Base kernel: skipped. There the case itself passes, but unlinking the
+ * files afterwards hit "kernel BUG at fs/inode.c:674" (clear_inode(),
+ * from evict(): a DAX entry left behind) once the pinned file's blocks
+ * had been deduplicated into the other file; the series' final wait at
+ * eviction (dax_break_layout_final) deletes every entry first.
+ */
 TEST_F(remap, fideduperange_from_pinned_file)
 {
+	if (!dax_waits_for_pins_at_eviction())
+		SKIP(return, "base kernel: evicting the deduplicated files BUGs in clear_inode()");
 	blocked_until_release(_metadata, &self->h, HOLD_PIN, do_dedupe,
 			      self->h.pf.f.fd, self->h.other.fd, SZ_2M / 2);
 	EXPECT_EQ(check_pattern(self->h.pf.p, SZ_2M / 2, SEED), -1);

@@ -2,10 +2,11 @@
 /*
  * The kernel's own gup_test, taking many pages per call (-n 512, and
  * -m 1024 -n 512 on the 1G device), read-only (-W), faulting the pages
- * in from GUP itself (-z) and from several threads at once (-j), takes
- * every page of a shared device-DAX mapping (4K, 2M, 1G) and of a shared
- * FS DAX file (ext4, xfs), and leaves no reference or pin behind: a
- * fresh mapping afterwards counts exactly one mapping (lib/page_refs.h).
+ * in from GUP itself (-z, get_user_pages*() only) and from several
+ * threads at once (-j), takes every page of a shared device-DAX mapping
+ * (4K, 2M, 1G) and of a shared FS DAX file (ext4, xfs), and leaves no
+ * reference or pin behind: a fresh mapping afterwards counts exactly one
+ * mapping (lib/page_refs.h).
  */
 #include "lib/dax_test.h"
 #include "lib/page_refs.h"
@@ -90,8 +91,8 @@ static void expect_nothing_left(struct __test_metadata *_metadata,
 	int huge = variant->devdax ? variant->align > SZ_4K : 0;
 
 	ASSERT_NE(m, MAP_FAILED) TH_LOG("%s: mmap: %s", what, strerror(errno));
-	m[0] = m[0];
-	m[len - 1] = m[len - 1];
+	((volatile uint8_t *)m)[0] = ((volatile uint8_t *)m)[0];
+	((volatile uint8_t *)m)[len - 1] = ((volatile uint8_t *)m)[len - 1];
 	if (!variant->devdax)
 		huge = mapped_page_size(m, NULL) > (long)SZ_4K;
 	EXPECT_PAGE_REFS(m, e, huge, what);
@@ -126,6 +127,13 @@ static void expect_all_pages(struct __test_metadata *_metadata,
 	expect_nothing_left(_metadata, self, variant, args);
 }
 
+/*
+ * -z hands the kernel gup_test's own FOLL_TOUCH (0x02), which in this
+ * tree's kernel is FOLL_GET: harmless for get_user_pages*(), which set
+ * it anyway, but a pin with it warns in is_valid_gup_args() (FOLL_PIN
+ * and FOLL_GET together) and takes nothing. So -z goes with -u and -U
+ * only.
+ */
 TEST_F(gup, gup_fast_512_per_call) { expect_all_pages(_metadata, self, variant, "-u -n 512", 1); }
 TEST_F(gup, pin_fast_512_per_call) { expect_all_pages(_metadata, self, variant, "-a -n 512", 1); }
 TEST_F(gup, gup_basic_512_per_call) { expect_all_pages(_metadata, self, variant, "-U -n 512", 1); }
@@ -133,8 +141,8 @@ TEST_F(gup, pin_basic_512_per_call) { expect_all_pages(_metadata, self, variant,
 TEST_F(gup, gup_fast_read_only) { expect_all_pages(_metadata, self, variant, "-u -W -n 512", 1); }
 TEST_F(gup, pin_fast_read_only) { expect_all_pages(_metadata, self, variant, "-a -W -n 512", 1); }
 TEST_F(gup, gup_fast_faults_in) { expect_all_pages(_metadata, self, variant, "-z -u -n 512", 1); }
-TEST_F(gup, pin_fast_faults_in) { expect_all_pages(_metadata, self, variant, "-z -a -n 512", 1); }
-TEST_F(gup, pin_basic_faults_in_read_only) { expect_all_pages(_metadata, self, variant, "-z -b -W -n 512", 1); }
+TEST_F(gup, gup_basic_faults_in) { expect_all_pages(_metadata, self, variant, "-z -U -n 512", 1); }
+TEST_F(gup, gup_fast_faults_in_read_only) { expect_all_pages(_metadata, self, variant, "-z -u -W -n 512", 1); }
 TEST_F(gup, pin_fast_four_threads) { expect_all_pages(_metadata, self, variant, "-j 4 -a -n 512 -r 2", 4); }
 TEST_F(gup, gup_fast_four_threads_faults_in) { expect_all_pages(_metadata, self, variant, "-j 4 -z -u -n 64", 4); }
 
