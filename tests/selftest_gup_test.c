@@ -7,26 +7,9 @@
  * "truncated (size: 0)").
  */
 #include "lib/dax_test.h"
+#include "lib/gup_test_run.h"
 
 #define SIZE_MB		4
-
-/* Run gup_test with @args on @path; collect its output in @out. */
-static int run_gup_test(const char *args, const char *path, char *out,
-			size_t outlen)
-{
-	char cmd[512];
-	size_t n = 0;
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd), "%s/build/selftests/gup_test -S -m %d %s -f %s 2>&1",
-		 getenv("TOP") ? getenv("TOP") : ".", SIZE_MB, args, path);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	while (n < outlen - 1 && fgets(out + n, outlen - n, f))
-		n += strlen(out + n);
-	return pclose(f);
-}
 
 FIXTURE(gup) { char path[256]; struct fsdax_file f; };
 FIXTURE_VARIANT(gup) { const char *env; int devdax; size_t align; };
@@ -82,7 +65,7 @@ static void expect_all_pages(struct __test_metadata *_metadata,
 {
 	char out[4096] = "";
 
-	ASSERT_EQ(run_gup_test(args, path, out, sizeof(out)), 0) TH_LOG("%s", out);
+	ASSERT_EQ(run_gup_test(args, SIZE_MB, path, out, sizeof(out)), 0) TH_LOG("%s", out);
 	skip_if_gup_test_skipped(_metadata, args, out);
 	GUP_TEST_SKIPPED();
 	EXPECT_NE(strstr(out, "\nok 1"), NULL) TH_LOG("gup_test %s: %s", args, out);
@@ -102,7 +85,7 @@ TEST_F(gup, pin_longterm)
 		expect_all_pages(_metadata, "-L -r 1", self->path);
 		return;
 	}
-	ASSERT_EQ(run_gup_test("-L -r 1", self->path, out, sizeof(out)), 0);
+	ASSERT_EQ(run_gup_test("-L -r 1", SIZE_MB, self->path, out, sizeof(out)), 0);
 	skip_if_gup_test_skipped(_metadata, "-L -r 1", out);
 	GUP_TEST_SKIPPED();
 	EXPECT_NE(strstr(out, "truncated (size: 0)"), NULL)

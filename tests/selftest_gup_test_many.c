@@ -9,25 +9,8 @@
  * mapping (lib/page_refs.h).
  */
 #include "lib/dax_test.h"
+#include "lib/gup_test_run.h"
 #include "lib/page_refs.h"
-
-/* Run gup_test with @args on @path, @mb MiB; collect its output in @out. */
-static int run_gup_test(const char *args, int mb, const char *path,
-			char *out, size_t outlen)
-{
-	char cmd[512];
-	size_t n = 0;
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd), "%s/build/selftests/gup_test -S -m %d %s -f %s 2>&1",
-		 getenv("TOP") ? getenv("TOP") : ".", mb, args, path);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	while (n < outlen - 1 && fgets(out + n, outlen - n, f))
-		n += strlen(out + n);
-	return pclose(f);
-}
 
 FIXTURE(gup) {
 	char path[256];
