@@ -10,17 +10,11 @@
  * series waits, uninterruptibly, in dax_break_layout_final().
  */
 #include "lib/pinned_file.h"
+#include "lib/bounded_call.h"
 
 #define FILE_LEN	SZ_2M
 #define IO_LEN		(256 * 1024UL)
-#define BLOCKED_MS	500
-
-static void *unlink_file(void *arg)
-{
-	struct async_call *c = arg;
-
-	return async_call_return(c, unlink(c->path));
-}
+#define BLOCKED_MS	5000	/* time to fall asleep, under a busy TCG host */
 
 FIXTURE(evict)
 {
@@ -46,7 +40,7 @@ TEST_F(evict, eviction_waits_for_pinned_page)
 {
 	struct async_call rd = { .fd = self->pf.fuse_fd, .buf = self->pf.p,
 				 .len = IO_LEN };
-	struct async_call ul = { .path = self->pf.f.path };
+	struct bounded_call ul = { .fn = call_unlink, .path = self->pf.f.path };
 
 	ASSERT_EQ(pthread_create(&rd.thread, NULL, direct_read, &rd), 0);
 	fuse_stall_wait_for_reads(&self->pf.fs, 1);	/* the page is pinned */
@@ -57,14 +51,15 @@ TEST_F(evict, eviction_waits_for_pinned_page)
 	ASSERT_EQ(close(self->pf.f.fd), 0);
 	self->pf.f.fd = -1;
 
-	ASSERT_EQ(pthread_create(&ul.thread, NULL, unlink_file, &ul), 0);
-	usleep(BLOCKED_MS * 1000);
-	EXPECT_FALSE(async_call_done(&ul))
-		TH_LOG("the inode was evicted while its page was still pinned");
+	ASSERT_EQ(bounded_call_start(&ul), 0);
+	EXPECT_TRUE(bounded_call_sleeps(&ul, BLOCKED_MS))
+		TH_LOG("unlink did not wait in the kernel while the page was pinned%s",
+		       bounded_call_done(&ul) ? ": it returned" : "");
 
 	fuse_stall_release(&self->pf.fs);
 	pthread_join(rd.thread, NULL);
-	pthread_join(ul.thread, NULL);
+	if (!bounded_call_wait(&ul, 0))
+		pthread_join(ul.thread, NULL);
 	EXPECT_EQ(rd.ret, IO_LEN) TH_LOG("O_DIRECT read: %s", strerror(rd.err));
 	EXPECT_EQ(ul.ret, 0) TH_LOG("unlink: %s", strerror(ul.err));
 	if (ul.ret == 0)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Truncating an FS DAX file waits while an O_DIRECT read still has one
- * of its pages pinned as the read's buffer (the truncate is still
- * blocked half a second later), completes once the read has finished
+ * of its pages pinned as the read's buffer (the truncating thread is
+ * seen asleep in the kernel), completes once the read has finished
  * and let go, and leaves no stale data behind: the truncated range
  * reads as zeros when the file grows again. A page that is pinned
  * but already unmapped counts as busy too, also once nothing maps the
@@ -16,32 +16,22 @@
  * lasts without relying on timing.
  */
 #include "lib/pinned_file.h"
+#include "lib/bounded_call.h"
 
 #define FILE_LEN	(2 * SZ_2M)
 #define IO_LEN		(256 * 1024UL)
-#define BLOCKED_MS	500
+#define BLOCKED_MS	5000	/* time to fall asleep, under a busy TCG host */
 #define SIGNAL_MS	5000
-
-static void *truncate_file(void *arg)
-{
-	struct async_call *c = arg;
-
-	return async_call_return(c, ftruncate(c->fd, c->len));
-}
 
 static void note_signal(int sig)
 {
 }
 
-/* Wait up to @ms for @c to finish; true if it did. */
-static int finishes_within(struct async_call *c, int ms)
+/* Wait for @c to return, and join it (not joined before). */
+static void bounded_call_join(struct bounded_call *c)
 {
-	for (; ms > 0; ms -= 10) {
-		if (async_call_done(c))
-			return 1;
-		usleep(10 * 1000);
-	}
-	return async_call_done(c);
+	if (!bounded_call_wait(c, 0))
+		pthread_join(c->thread, NULL);
 }
 
 FIXTURE(pinned)
@@ -71,7 +61,8 @@ static void truncate_over_pin(struct __test_metadata *_metadata,
 {
 	struct async_call rd = { .fd = self->pf.fuse_fd, .buf = self->pf.p + SZ_2M,
 				 .len = IO_LEN };
-	struct async_call tr = { .fd = self->pf.f.fd, .len = SZ_2M };
+	struct bounded_call tr = { .fn = call_ftruncate, .fd = self->pf.f.fd,
+				   .len = SZ_2M };
 	uint8_t zero[SZ_4K] = { 0 }, buf[SZ_4K];
 	void *kept;
 
@@ -83,15 +74,14 @@ static void truncate_over_pin(struct __test_metadata *_metadata,
 		ASSERT_EQ(munmap(self->pf.p, FILE_LEN), 0);
 		self->pf.p = MAP_FAILED;
 	}
-	ASSERT_EQ(pthread_create(&tr.thread, NULL, truncate_file, &tr), 0);
-
-	usleep(BLOCKED_MS * 1000);
-	EXPECT_FALSE(async_call_done(&tr))
-		TH_LOG("truncate finished while the page was still pinned");
+	ASSERT_EQ(bounded_call_start(&tr), 0);
+	EXPECT_TRUE(bounded_call_sleeps(&tr, BLOCKED_MS))
+		TH_LOG("truncate did not wait in the kernel while the page was pinned%s",
+		       bounded_call_done(&tr) ? ": it returned" : "");
 
 	fuse_stall_release(&self->pf.fs);
 	pthread_join(rd.thread, NULL);
-	pthread_join(tr.thread, NULL);
+	bounded_call_join(&tr);
 	EXPECT_EQ(rd.ret, IO_LEN) TH_LOG("O_DIRECT read: %s", strerror(rd.err));
 	EXPECT_EQ(tr.ret, 0) TH_LOG("ftruncate: %s", strerror(tr.err));
 
@@ -131,7 +121,8 @@ TEST_F(pinned, signal_interrupts_truncate_wait)
 {
 	struct async_call rd = { .fd = self->pf.fuse_fd, .buf = self->pf.p + SZ_2M,
 				 .len = IO_LEN };
-	struct async_call tr = { .fd = self->pf.f.fd, .len = SZ_2M };
+	struct bounded_call tr = { .fn = call_ftruncate, .fd = self->pf.f.fd,
+				   .len = SZ_2M };
 	struct sigaction sa = { .sa_handler = note_signal };
 	struct stat st;
 	int interrupted;
@@ -139,18 +130,19 @@ TEST_F(pinned, signal_interrupts_truncate_wait)
 	ASSERT_EQ(sigaction(SIGUSR1, &sa, NULL), 0);	/* no SA_RESTART */
 	ASSERT_EQ(pthread_create(&rd.thread, NULL, direct_read, &rd), 0);
 	fuse_stall_wait_for_reads(&self->pf.fs, 1);
-	ASSERT_EQ(pthread_create(&tr.thread, NULL, truncate_file, &tr), 0);
-	usleep(BLOCKED_MS * 1000);
-	EXPECT_FALSE(async_call_done(&tr))
-		TH_LOG("truncate finished while the page was still pinned");
+	ASSERT_EQ(bounded_call_start(&tr), 0);
+	EXPECT_TRUE(bounded_call_sleeps(&tr, BLOCKED_MS))
+		TH_LOG("truncate did not wait in the kernel while the page was pinned%s",
+		       bounded_call_done(&tr) ? ": it returned" : "");
 
 	pthread_kill(tr.thread, SIGUSR1);
-	interrupted = finishes_within(&tr, SIGNAL_MS);
+	interrupted = bounded_call_wait(&tr, SIGNAL_MS);	/* joins it */
 	EXPECT_TRUE(interrupted)
 		TH_LOG("truncate ignored the signal while waiting for the pin");
 	fuse_stall_release(&self->pf.fs);
 	pthread_join(rd.thread, NULL);
-	pthread_join(tr.thread, NULL);
+	if (!interrupted)
+		bounded_call_join(&tr);
 	EXPECT_EQ(rd.ret, IO_LEN) TH_LOG("O_DIRECT read: %s", strerror(rd.err));
 	if (interrupted) {
 		EXPECT_EQ(tr.ret, -1);
