@@ -9,7 +9,7 @@ BENCH=${BENCH:-$TOP/build/bench/dax_bench}
 
 [ -x "$BENCH" ] || { echo "guest-bench: no $BENCH; run 'make bench'" >&2; exit 1; }
 env_file=$RESULTS/pmem.env
-DAX_SIZE_1G=2G DAX_SIZE_2M=1040M DAX_SIZE_4K=1040M \
+DAX_SIZE_1G=2G DAX_SIZE_2M=1040M DAX_SIZE_4K=1040M PMEM_EXTRAS=0 \
 	"$TOP/scripts/guest-pmem.sh" >"$env_file"
 set -a
 . "$env_file"

@@ -107,6 +107,28 @@ LATE="fsdax_unmount_after_use devdax_unbind_while_mapped
 devdax_reconfigure_system_ram fsdax_hwpoison fsdax_hwpoison_pmd
 pmem_sysfs_read fsdax_unbind_while_mapped devdax_unbind_while_pinned"
 
+# Second passes: programs run again on other backings, their DAX_*
+# variables pointed at the pass's devices ("NAME@PASS" in the results):
+#   mapdev  namespaces whose struct pages live on the device (--map=dev)
+#   hmem    the device-DAX instance of dax_hmem (soft-reserved RAM, 2M)
+# A variant whose device the pass lacks skips with the variable's name.
+PASS_MAPDEV="devdax_refcount_audit devdax_fault_rw devdax_fork devdax_mremap
+devdax_partial_munmap devdax_longterm_pin selftest_gup_test
+fsdax_refcount_audit fsdax_pte_fault fsdax_pmd_fault fsdax_truncate_while_pinned"
+PASS_HMEM="devdax_refcount_audit devdax_fault_rw devdax_fork devdax_mremap
+devdax_partial_munmap devdax_mprotect devdax_madv_dontneed devdax_longterm_pin"
+
+pass_env() { # pass_env PASS: the DAX_* settings of a pass, or nothing
+	case $1 in
+	mapdev) [ -n "${DAX_MAPDEV_DEV_2M:-}" ] &&
+		echo "DAX_DEV_4K=$DAX_MAPDEV_DEV_4K DAX_DEV_2M=$DAX_MAPDEV_DEV_2M" \
+			"DAX_DEV_1G= DAX_EXT2_DIR= DAX_EXT4_DIR=$DAX_MAPDEV_EXT4_DIR" \
+			"DAX_XFS_DIR=$DAX_MAPDEV_XFS_DIR" ;;
+	hmem) [ -n "${DAX_DEV_HMEM:-}" ] &&
+		echo "DAX_DEV_4K= DAX_DEV_2M=$DAX_DEV_HMEM DAX_DEV_1G=" ;;
+	esac
+}
+
 ordered_tests() {
 	for name in $EARLY; do
 		[ -f "$TOP/tests/$name.c" ] && echo "$name"
@@ -116,16 +138,21 @@ ordered_tests() {
 		name=${name%.c}
 		case " $(echo $EARLY $LATE) " in *" $name "*) ;; *) echo "$name" ;; esac
 	done
+	for name in $PASS_MAPDEV; do echo "$name@mapdev"; done
+	for name in $PASS_HMEM; do echo "$name@hmem"; done
 	for name in $LATE; do
 		[ -f "$TOP/tests/$name.c" ] && echo "$name"
 	done
 }
 
-# run_test NAME: run one program and judge it from its exit status, its
-# TAP totals, its skip reasons and the kernel log it caused.
+# run_test NAME[@PASS]: run one program (in a second pass, with the
+# pass's devices) and judge it from its exit status, its TAP totals, its
+# skip reasons and the kernel log it caused.
 run_test() {
 	name=$1
-	t=$TOP/build/tests/$name
+	t=$TOP/build/tests/${name%@*}
+	settings=""
+	case $name in *@*) settings=$(pass_env "${name#*@}") ;; esac
 	tap=$RESULTS/tests/$name.tap
 	t0=$(date +%s)
 	if [ ! -x "$t" ]; then
@@ -135,7 +162,8 @@ run_test() {
 	fi
 	marked=0
 	! kmsg_mark "$name" || marked=1
-	(cd "${TMPDIR:-/tmp}" && timeout -k 10 "$TEST_TIMEOUT" "$t") >"$tap" 2>&1 </dev/null
+	(cd "${TMPDIR:-/tmp}" && env $settings timeout -k 10 "$TEST_TIMEOUT" "$t") \
+		>"$tap" 2>&1 </dev/null
 	rc=$?
 	secs=$(( $(date +%s) - t0 ))
 	totals=$(grep '^# Totals' "$tap" | sed 's/^# Totals: //')
@@ -184,8 +212,23 @@ run_test() {
 }
 
 model_ok=1
+skipped_passes=""
 for name in $(ordered_tests); do
-	case " ${TESTS:-$name} $EARLY " in *" $name "*) ;; *) continue ;; esac
+	case " ${TESTS:-$name} $EARLY " in
+	*" $name "* | *" ${name%@*} "*) ;;
+	*) continue ;;
+	esac
+	case $name in
+	*@*)
+		pass=${name#*@}
+		if [ -z "$(pass_env "$pass")" ]; then
+			case " $skipped_passes " in *" $pass "*) ;; *)
+				skipped_passes="$skipped_passes $pass"
+				check skip "pass-$pass" 0 "no devices for the $pass pass (DAX_* unset)" ;;
+			esac
+			continue
+		fi ;;
+	esac
 	if [ "$model_ok" = 0 ]; then
 		record fail "$name" 0 "not run: the kernel is not the one the harness meant to boot"
 		cases "$name" 0 1 0

@@ -33,17 +33,26 @@ case $limit in '' | *[!0-9]*) die "-t wants whole seconds, got '$limit'" ;; esac
 [ -f "$kernel" ] || die "no kernel image at $kernel; run 'make' first"
 need_cmd qemu-system-x86_64 qemu-system-x86
 
-# Guest memory map (pc machine, -m 6G: RAM at 0-3G and 4G-7G):
+# Guest memory map (pc machine, -m 7G: RAM at 0-3G and 4G-8G):
 #   memmap=1G!4G, memmap=1G!5G  two legacy pmem regions (e820 bus)
-#   one 4 GiB NVDIMM (QEMU_NVDIMM_SIZE) with a label area on the ACPI
+#   memmap=256M%6G-1+0xefffffff soft-reserved RAM (EFI "specific
+#               purpose"), which dax_hmem turns into a device-DAX
+#               instance; the same at 6.5G and 7G for the two device-
+#               coherent devices of lib/test_hmm (a gap between them,
+#               or e820 would merge them into one range)
+#   one 6 GiB NVDIMM (QEMU_NVDIMM_SIZE) with a label area on the ACPI
 #   NFIT bus, placed by QEMU above RAM at a 1 GiB aligned address; the
-#   suite carves 3.75 GiB of it (scripts/guest-pmem.sh)
+#   suite carves it into device-DAX and fsdax namespaces
+#   (scripts/guest-pmem.sh)
 #   one 1 GiB virtio-pmem device (asynchronous flush: no MAP_SYNC)
-# which leaves the guest 4 GiB of RAM, enough for a 1 GiB device-DAX
+#   one NVMe controller with a 64 MiB controller memory buffer, which
+#   the nvme driver publishes as P2PDMA memory
+# which leaves the guest 4.25 GiB of RAM, enough for a 1 GiB device-DAX
 # mapping plus the struct pages of every region.
-NVDIMM_SIZE=${QEMU_NVDIMM_SIZE:-4G}
+NVDIMM_SIZE=${QEMU_NVDIMM_SIZE:-6G}
 LABEL_SIZE=128K
 VPMEM_SIZE=1G
+NVME_SIZE=256M
 
 # The guest reaches the repository at the same path, through the shared
 # root, and mounts tmpfs over /run, /proc, /sys and /dev.
@@ -57,10 +66,11 @@ mkdir -p "$out/share"
 out=$(CDPATH='' cd -- "$out" && pwd)
 # The guest fills up to a few GiB of the sparse pmem images.
 need_space_mb "$out" 6000
-trap 'rm -f "$out/nvdimm0.img" "$out/vpmem0.img"' EXIT
+trap 'rm -f "$out/nvdimm0.img" "$out/vpmem0.img" "$out/nvme0.img"' EXIT
 truncate -s "$NVDIMM_SIZE" "$out/nvdimm0.img"
 truncate -s "+$LABEL_SIZE" "$out/nvdimm0.img"
 truncate -s "$VPMEM_SIZE" "$out/vpmem0.img"
+truncate -s "$NVME_SIZE" "$out/nvme0.img"
 
 # The job: what the guest init runs, with the repository path it knows.
 {
@@ -75,17 +85,21 @@ cmdline="console=ttyS0 root=hostroot rootfstype=9p ro"
 cmdline="$cmdline rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
 cmdline="$cmdline init=$TOP/scripts/guest-init.sh"
 cmdline="$cmdline memmap=1G!4G memmap=1G!5G brd.rd_nr=1 brd.rd_size=262144"
+cmdline="$cmdline memmap=256M%6G-1+0xefffffff memmap=256M%0x1a0000000-1+0xefffffff"
+cmdline="$cmdline memmap=256M%7G-1+0xefffffff"
 cmdline="$cmdline panic=-1 loglevel=6 log_buf_len=8M ${GUEST_CMDLINE:-}"
 modules=$(CDPATH='' cd -- "$(dirname -- "$kernel")/../../.." && pwd)/modroot/lib/modules
 [ ! -d "$modules" ] || cmdline="$cmdline DAX_MODULES=$modules"
 
 set -- qemu-system-x86_64 \
 	-machine pc,nvdimm=on -accel tcg,thread=single -cpu max $icount \
-	-smp 2 -m 6G,slots=4,maxmem=16G \
+	-smp 2 -m 7G,slots=4,maxmem=16G \
 	-object "memory-backend-file,id=nvmem0,share=on,mem-path=$out/nvdimm0.img,size=$(stat -c %s "$out/nvdimm0.img")" \
 	-device "nvdimm,id=nvdimm0,memdev=nvmem0,label-size=$LABEL_SIZE" \
 	-object "memory-backend-file,id=vpmem0,share=on,mem-path=$out/vpmem0.img,size=$VPMEM_SIZE" \
 	-device virtio-pmem-pci,memdev=vpmem0,id=vpmem0 \
+	-drive "file=$out/nvme0.img,if=none,id=nvme0,format=raw" \
+	-device nvme,serial=daxcmb0,drive=nvme0,cmb_size_mb=64 \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$out/share,mount_tag=results,security_model=none" \
 	-kernel "$kernel" -append "$cmdline" \

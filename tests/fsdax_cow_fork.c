@@ -24,7 +24,7 @@ FIXTURE(cow) {
 	struct fsdax_file f;
 	uint8_t *m;
 };
-FSDAX_VARIANTS(cow);
+FSDAX_VARIANTS_AND_EXT2(cow);
 
 FIXTURE_SETUP(cow)
 {

@@ -21,7 +21,7 @@ FIXTURE(evict)
 	struct pinned_file pf;
 };
 
-FSDAX_VARIANTS(evict);
+FSDAX_VARIANTS_AND_EXT2(evict);
 
 FIXTURE_SETUP(evict)
 {

@@ -17,7 +17,7 @@
 #define FILE_LEN	(2 * SZ_2M)
 
 FIXTURE(fsdax) { struct fsdax_file f; };
-FSDAX_VARIANTS(fsdax);
+FSDAX_VARIANTS_AND_EXT2(fsdax);
 FIXTURE_SETUP(fsdax) { FSDAX_SETUP(&self->f, variant, "longterm", FILE_LEN); }
 FIXTURE_TEARDOWN(fsdax) { fsdax_file_close(&self->f); }
 

@@ -10,7 +10,7 @@
 #define FILE_LEN	(64 * SZ_4K)
 
 FIXTURE(fsdax) { struct fsdax_file f; };
-FSDAX_VARIANTS(fsdax);
+FSDAX_VARIANTS_AND_EXT2(fsdax);
 FIXTURE_SETUP(fsdax) { FSDAX_SETUP(&self->f, variant, "pte_fault", FILE_LEN); }
 FIXTURE_TEARDOWN(fsdax) { fsdax_file_close(&self->f); }
 

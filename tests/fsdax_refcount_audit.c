@@ -31,6 +31,7 @@ FIXTURE_VARIANT_ADD(fsdax, ext4_pte) { .env = ENV_EXT4_DIR, .unit = SZ_4K };
 FIXTURE_VARIANT_ADD(fsdax, ext4_pmd) { .env = ENV_EXT4_DIR, .unit = SZ_2M };
 FIXTURE_VARIANT_ADD(fsdax, xfs_pte) { .env = ENV_XFS_DIR, .unit = SZ_4K };
 FIXTURE_VARIANT_ADD(fsdax, xfs_pmd) { .env = ENV_XFS_DIR, .unit = SZ_2M };
+FIXTURE_VARIANT_ADD(fsdax, ext2_pte) { .env = ENV_EXT2_DIR, .unit = SZ_4K };
 
 /* Write-fault every unit of [p, p + len), leaving the data as it was. */
 static void touch_units(uint8_t *p, size_t len, size_t unit)

@@ -39,7 +39,7 @@ FIXTURE(pinned)
 	struct pinned_file pf;
 };
 
-FSDAX_VARIANTS(pinned);
+FSDAX_VARIANTS_AND_EXT2(pinned);
 
 FIXTURE_SETUP(pinned)
 {

@@ -56,6 +56,7 @@
 #define ENV_XFS_DIR	"DAX_XFS_DIR"	/* xfs mounted -o dax=always */
 #define ENV_BLOCKDEV	"DAX_BLOCKDEV"	/* a plain block device for O_DIRECT */
 #define ENV_VPMEM_DIR	"DAX_VPMEM_DIR"	/* ext4 -o dax=always on virtio-pmem */
+#define ENV_EXT2_DIR	"DAX_EXT2_DIR"	/* ext2 mounted -o dax */
 
 static inline const char *dax_env(const char *name)
 {
@@ -440,6 +441,24 @@ struct fsdax_file {
 };
 
 /*
+ * Give @fd's first @len bytes blocks of their own. ext2 has no
+ * fallocate(): writing zeros allocates the same blocks, more slowly.
+ */
+static inline int allocate_blocks(int fd, off_t len)
+{
+	static const uint8_t zeros[SZ_4K];
+
+	if (!len || !fallocate(fd, 0, 0, len))
+		return 0;
+	if (errno != EOPNOTSUPP)
+		return -1;
+	for (off_t off = 0; off < len; off += SZ_4K)
+		if (pwrite(fd, zeros, SZ_4K, off) != SZ_4K)
+			return -1;
+	return 0;
+}
+
+/*
  * Create @name (made unique per process) in the directory @env names,
  * allocated to @len bytes, and prove the kernel serves it with DAX: a
  * failed "-o dax" mount leaves a plain directory behind. Returns 0, 1
@@ -462,7 +481,7 @@ static inline int fsdax_file_open(struct fsdax_file *f, const char *env,
 		errno = ENOTSUP;
 		return -1;
 	}
-	return (len && fallocate(f->fd, 0, 0, len)) ? -1 : 0;
+	return allocate_blocks(f->fd, len);
 }
 
 static inline void fsdax_file_close(struct fsdax_file *f)
@@ -480,6 +499,14 @@ static inline void fsdax_file_close(struct fsdax_file *f)
 	FIXTURE_VARIANT(fixture) { const char *env; };			\
 	FIXTURE_VARIANT_ADD(fixture, ext4) { .env = ENV_EXT4_DIR };	\
 	FIXTURE_VARIANT_ADD(fixture, xfs) { .env = ENV_XFS_DIR }
+
+/*
+ * The same, and ext2 for the cases that apply to it: ext2 maps files by
+ * PTEs only (no PMD faults) and has no fallocate() modes.
+ */
+#define FSDAX_VARIANTS_AND_EXT2(fixture)				\
+	FSDAX_VARIANTS(fixture);					\
+	FIXTURE_VARIANT_ADD(fixture, ext2) { .env = ENV_EXT2_DIR }
 
 /* Create the test file in FIXTURE_SETUP, skipping when absent. */
 #define FSDAX_SETUP(file, variant, name, len)					\
