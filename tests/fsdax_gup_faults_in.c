@@ -25,7 +25,7 @@ FIXTURE(gup) {
 	int blk;		/* DAX_BLOCKDEV, O_DIRECT */
 	uint8_t *io;		/* an aligned anonymous buffer */
 };
-FSDAX_VARIANTS_AND_EXT2(gup);
+FSDAX_VARIANTS(gup);
 
 FIXTURE_SETUP(gup)
 {
