@@ -43,6 +43,9 @@ FSDAX_VARIANTS_AND_EXT2(pinned);
 
 FIXTURE_SETUP(pinned)
 {
+	/* The series' ext2 patch makes ext2 wait, as ext4 and xfs do. */
+	if (!strcmp(variant->env, ENV_EXT2_DIR) && !dax_waits_for_unmapped_pins())
+		SKIP(return, "base kernel: ext2 truncates a pinned page's blocks (WARN in dax_disassociate_entry)");
 	pinned_file_setup(_metadata, &self->pf, variant->env, "trunc_pinned",
 			  FILE_LEN, 31);
 }
