@@ -92,7 +92,8 @@ static void run_hmm_tests(struct __test_metadata *_metadata, const char *variant
 			  const char *spm0, const char *spm1)
 {
 	static char out[1 << 16];
-	char cmd[512], thp[32];
+	const char *scratch = getenv("TMPDIR") ?: "/run";
+	char cmd[1024], thp[32];
 	const char *totals;
 	int rc;
 
@@ -103,8 +104,15 @@ static void run_hmm_tests(struct __test_metadata *_metadata, const char *variant
 
 	ASSERT_EQ(thp_mode(thp, sizeof(thp)), 0) TH_LOG("%s", THP_ENABLED);
 	ASSERT_EQ(write_str(THP_ENABLED, "madvise"), 0);
-	snprintf(cmd, sizeof(cmd), "%s/build/selftests/hmm-tests %s -T migrate_release 2>&1",
-		 getenv("TOP") ? getenv("TOP") : ".", variants);
+	/*
+	 * hmm-tests makes its files in /tmp, which is the read-only host
+	 * root in the guest when the repository lives under /tmp: give it
+	 * a tmpfs of its own, in a mount namespace of its own.
+	 */
+	snprintf(cmd, sizeof(cmd),
+		 "unshare -m sh -c 'cp %s/build/selftests/hmm-tests %s/ &&"
+		 " mount -t tmpfs tmpfs /tmp && exec %s/hmm-tests %s -T migrate_release' 2>&1",
+		 getenv("TOP") ? getenv("TOP") : ".", scratch, scratch, variants);
 	rc = run_cmd(cmd, out, sizeof(out));
 	EXPECT_EQ(write_str(THP_ENABLED, thp), 0) TH_LOG("restoring THP mode %s", thp);
 	totals = strstr(out, "# Totals:");
