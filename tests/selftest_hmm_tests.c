@@ -30,20 +30,6 @@
 #define ENV_SPM0	"DAX_HMM_SPM0"
 #define ENV_SPM1	"DAX_HMM_SPM1"
 
-/* Run @cmd through the shell; its output in @out, its exit status back. */
-static int run_cmd(const char *cmd, char *out, size_t outlen)
-{
-	size_t n = 0;
-	FILE *f = popen(cmd, "r");
-
-	out[0] = 0;
-	if (!f)
-		return -1;
-	while (n < outlen - 1 && fgets(out + n, outlen - n, f))
-		n += strlen(out + n);
-	return pclose(f);
-}
-
 static int load_test_hmm(const char *spm0, const char *spm1, char *out, size_t len)
 {
 	char cmd[256];
@@ -123,7 +109,7 @@ static void run_hmm_tests(struct __test_metadata *_metadata, const char *variant
 		EXPECT_EQ(totals_field(totals, "error:"), 0);
 		EXPECT_GT(totals_field(totals, "pass:"), 0);
 	}
-	EXPECT_EQ(rc, 0) TH_LOG("hmm-tests exit status 0x%x", rc);
+	EXPECT_EQ(rc, 0) TH_LOG("hmm-tests exit status %d", rc);
 	if (rc || !totals || totals_field(totals, "fail:"))
 		for (char *l = strtok(out, "\n"); l; l = strtok(NULL, "\n"))
 			if (!strncmp(l, "not ok", 6) || strstr(l, "# SKIP") ||

@@ -187,6 +187,25 @@ static inline int write_str(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -1;
 }
 
+/*
+ * Run @cmd through the shell, keeping its output in @out; its exit
+ * status, or -1 when it could not start or was killed.
+ */
+static inline int run_cmd(const char *cmd, char *out, size_t len)
+{
+	FILE *f = popen(cmd, "r");
+	size_t n = 0;
+	int status;
+
+	out[0] = 0;
+	if (!f)
+		return -1;
+	while (n + 1 < len && fgets(out + n, len - n, f))
+		n += strlen(out + n);
+	status = pclose(f);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 #define PTDUMP	"/sys/kernel/debug/page_tables/current_kernel"
 
 /*

@@ -40,22 +40,6 @@ static inline void json_field(const char *json, const char *key, char *val,
 	}
 }
 
-/* Run @cmd through the shell, keeping its output in @out; its status. */
-static inline int run_cmd(const char *cmd, char *out, size_t len)
-{
-	FILE *f = popen(cmd, "r");
-	size_t n = 0;
-	int status;
-
-	out[0] = 0;
-	if (!f)
-		return -1;
-	while (n + 1 < len && fgets(out + n, len - n, f))
-		n += strlen(out + n);
-	status = pclose(f);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /*
  * ndctl create-namespace on the NFIT bus with @args ("-m fsdax -s 64M"
  * and so on). Returns 0, or ndctl's exit status with its output in
