@@ -10,12 +10,101 @@
 # namespaces) and uses the DAX_* variables the caller exported.
 # DAX_EXPECT_MODEL (refcounted or legacy) names the kernel the caller
 # meant to boot; dax_kernel_model checks it before anything else runs.
+# DAX_MACHINE=cxl: the CXL guest (qemu-run.sh -c), which runs only the
+# cxl pass below, on the device-DAX namespaces of scripts/guest-cxl.sh.
+# With --list (on the host, no guest needed), print the programs this
+# machine would run under TESTS, and nothing else.
 set -u
 : "${TOP:?}"
 RESULTS=${RESULTS:-/run/results}
 # A hang detector per program: the longest (fsdax_gup_faults_in) takes
 # about 230 s alone under TCG, and half as much again on a busy host.
 TEST_TIMEOUT=${TEST_TIMEOUT:-450}
+MACHINE=${DAX_MACHINE:-pmem}
+case $MACHINE in
+pmem) setup=guest-pmem.sh at="" ;;
+cxl) setup=guest-cxl.sh at=@cxl ;;
+*) echo "guest-suite: error: DAX_MACHINE must be pmem or cxl, not '$MACHINE'" >&2; exit 1 ;;
+esac
+
+# The kernel-model check runs first: every expectation that differs
+# between the base kernel and the series depends on it.
+EARLY="dax_kernel_model$at"
+# Tests that change shared state run last, in this order: remounts,
+# device unbind and reconfigure, and poison that stays in the media.
+# (Audits of device-DAX reference counts sort before devdax_unbind_*
+# and devdax_reconfigure_*, which recreate the struct pages.)
+LATE="fsdax_unmount_after_use devdax_unbind_while_mapped
+devdax_reconfigure_system_ram fsdax_hwpoison fsdax_hwpoison_pmd
+pmem_sysfs_read fsdax_unbind_while_mapped devdax_unbind_while_pinned"
+
+# Second passes: programs run again on other backings, their DAX_*
+# variables pointed at the pass's devices ("NAME@PASS" in the results):
+#   mapdev  namespaces whose struct pages live on the device (--map=dev)
+#   hmem    the device-DAX instance of dax_hmem (soft-reserved RAM, 2M)
+#   cxl     device DAX on a CXL pmem region (2M, 4K), in the CXL guest only
+# A variant whose device the pass lacks skips with the variable's name.
+PASS_MAPDEV="devdax_refcount_audit devdax_fault_rw devdax_fork devdax_mremap
+devdax_partial_munmap devdax_longterm_pin selftest_gup_test
+fsdax_refcount_audit fsdax_pte_fault fsdax_pmd_fault fsdax_truncate_while_pinned"
+PASS_HMEM="devdax_refcount_audit devdax_fault_rw devdax_fork devdax_mremap
+devdax_partial_munmap devdax_mprotect devdax_madv_dontneed devdax_longterm_pin"
+PASS_CXL="devdax_refcount_audit devdax_fault_rw devdax_fork devdax_mremap
+devdax_partial_munmap devdax_mprotect devdax_madv_dontneed devdax_longterm_pin
+devdax_process_vm_readv devdax_smaps_pagemap selftest_gup_test
+odirect_into_dax_buffer devdax_unbind_while_mapped"
+
+pass_env() { # pass_env PASS: the DAX_* settings of a pass, or nothing
+	case $1 in
+	mapdev) [ -n "${DAX_MAPDEV_DEV_2M:-}" ] &&
+		echo "DAX_DEV_4K=$DAX_MAPDEV_DEV_4K DAX_DEV_2M=$DAX_MAPDEV_DEV_2M" \
+			"DAX_DEV_1G= DAX_EXT2_DIR= DAX_EXT4_DIR=$DAX_MAPDEV_EXT4_DIR" \
+			"DAX_XFS_DIR=$DAX_MAPDEV_XFS_DIR" ;;
+	hmem) [ -n "${DAX_DEV_HMEM:-}" ] &&
+		echo "DAX_DEV_4K= DAX_DEV_2M=$DAX_DEV_HMEM DAX_DEV_1G=" ;;
+	cxl) [ -n "${DAX_CXL_DEV_2M:-}" ] &&
+		echo "DAX_DEV_4K=$DAX_CXL_DEV_4K DAX_DEV_2M=$DAX_CXL_DEV_2M DAX_DEV_1G=" ;;
+	esac
+}
+
+# hmm-tests runs before any test reads the page-table dump: lib/test_hmm
+# takes its device lock under mmap_lock and then mem_hotplug_lock, the
+# reverse of ptdump's order, and lockdep would report the pair. Its lock
+# classes go away when the program unloads the module.
+BEFORE_PTDUMP="selftest_hmm_tests"
+
+ordered_tests() {
+	if [ "$MACHINE" = cxl ]; then
+		echo "$EARLY"
+		for name in $PASS_CXL; do echo "$name@cxl"; done
+		return
+	fi
+	for name in $EARLY $BEFORE_PTDUMP; do
+		[ -f "$TOP/tests/$name.c" ] && echo "$name"
+	done
+	for src in "$TOP"/tests/*.c; do
+		name=${src##*/}
+		name=${name%.c}
+		case " $(echo $EARLY $BEFORE_PTDUMP $LATE) " in *" $name "*) ;; *) echo "$name" ;; esac
+	done
+	for name in $PASS_MAPDEV; do echo "$name@mapdev"; done
+	for name in $PASS_HMEM; do echo "$name@hmem"; done
+	for name in $LATE; do
+		[ -f "$TOP/tests/$name.c" ] && echo "$name"
+	done
+}
+
+# --list: the programs (NAME or NAME@PASS) this machine runs, in order;
+# the host asks before it boots a guest for them.
+if [ "${1:-}" = --list ]; then
+	for name in $(ordered_tests); do
+		case " ${TESTS:-$name} " in
+		*" $name "* | *" ${name%@*} "*) echo "$name" ;;
+		esac
+	done
+	exit 0
+fi
+
 mkdir -p "$RESULTS/tests"
 : >"$RESULTS/results"
 : >"$RESULTS/cases"
@@ -61,9 +150,12 @@ kmsg_since() {
 }
 
 # KUnit suites built into the kernel ran at boot; debugfs keeps the KTAP
-# of each. One result per suite. The baseline kernel has none.
+# of each. One result per suite. The baseline kernel has none. (The CXL
+# guest boots the same kernel: its suites count once, in the pmem one.)
 kunit_suites=0
+[ "$MACHINE" = pmem ] || kunit_suites=none
 for dir in /sys/kernel/debug/kunit/*/; do
+	[ "$kunit_suites" != none ] || break
 	[ -r "${dir}results" ] || continue
 	suite=$(basename "$dir")
 	kunit_suites=$((kunit_suites + 1))
@@ -83,75 +175,20 @@ for dir in /sys/kernel/debug/kunit/*/; do
 			head -n 20 | sed 's/^/    /'
 	fi
 done
-[ "$kunit_suites" -gt 0 ] ||
+[ "$kunit_suites" = none ] || [ "$kunit_suites" -gt 0 ] ||
 	check skip kunit 0 "this kernel has no KUnit suites"
 
 t0=$(date +%s)
 if [ "${PMEM_SETUP:-1}" = 0 ]; then
 	# Real hardware: the caller named the devices in DAX_* variables.
-	check skip pmem-setup 0 "PMEM_SETUP=0: using the caller's DAX_* devices"
-elif env_lines=$(sh "$TOP/scripts/guest-pmem.sh" 2>"$RESULTS/tests/pmem-setup.log"); then
+	check skip "pmem-setup$at" 0 "PMEM_SETUP=0: using the caller's DAX_* devices"
+elif env_lines=$(sh "$TOP/scripts/$setup" 2>"$RESULTS/tests/pmem-setup.log"); then
 	for kv in $env_lines; do export "$kv"; done
 	printf '%s\n' "$env_lines" >"$RESULTS/tests/pmem-setup.env"
-	check pass pmem-setup $(( $(date +%s) - t0 ))
+	check pass "pmem-setup$at" $(( $(date +%s) - t0 ))
 else
-	check fail pmem-setup $(( $(date +%s) - t0 )) "$(tail -n 1 "$RESULTS/tests/pmem-setup.log")"
+	check fail "pmem-setup$at" $(( $(date +%s) - t0 )) "$(tail -n 1 "$RESULTS/tests/pmem-setup.log")"
 fi
-
-# The kernel-model check runs first: every expectation that differs
-# between the base kernel and the series depends on it.
-EARLY="dax_kernel_model"
-# Tests that change shared state run last, in this order: remounts,
-# device unbind and reconfigure, and poison that stays in the media.
-# (Audits of device-DAX reference counts sort before devdax_unbind_*
-# and devdax_reconfigure_*, which recreate the struct pages.)
-LATE="fsdax_unmount_after_use devdax_unbind_while_mapped
-devdax_reconfigure_system_ram fsdax_hwpoison fsdax_hwpoison_pmd
-pmem_sysfs_read fsdax_unbind_while_mapped devdax_unbind_while_pinned"
-
-# Second passes: programs run again on other backings, their DAX_*
-# variables pointed at the pass's devices ("NAME@PASS" in the results):
-#   mapdev  namespaces whose struct pages live on the device (--map=dev)
-#   hmem    the device-DAX instance of dax_hmem (soft-reserved RAM, 2M)
-# A variant whose device the pass lacks skips with the variable's name.
-PASS_MAPDEV="devdax_refcount_audit devdax_fault_rw devdax_fork devdax_mremap
-devdax_partial_munmap devdax_longterm_pin selftest_gup_test
-fsdax_refcount_audit fsdax_pte_fault fsdax_pmd_fault fsdax_truncate_while_pinned"
-PASS_HMEM="devdax_refcount_audit devdax_fault_rw devdax_fork devdax_mremap
-devdax_partial_munmap devdax_mprotect devdax_madv_dontneed devdax_longterm_pin"
-
-pass_env() { # pass_env PASS: the DAX_* settings of a pass, or nothing
-	case $1 in
-	mapdev) [ -n "${DAX_MAPDEV_DEV_2M:-}" ] &&
-		echo "DAX_DEV_4K=$DAX_MAPDEV_DEV_4K DAX_DEV_2M=$DAX_MAPDEV_DEV_2M" \
-			"DAX_DEV_1G= DAX_EXT2_DIR= DAX_EXT4_DIR=$DAX_MAPDEV_EXT4_DIR" \
-			"DAX_XFS_DIR=$DAX_MAPDEV_XFS_DIR" ;;
-	hmem) [ -n "${DAX_DEV_HMEM:-}" ] &&
-		echo "DAX_DEV_4K= DAX_DEV_2M=$DAX_DEV_HMEM DAX_DEV_1G=" ;;
-	esac
-}
-
-# hmm-tests runs before any test reads the page-table dump: lib/test_hmm
-# takes its device lock under mmap_lock and then mem_hotplug_lock, the
-# reverse of ptdump's order, and lockdep would report the pair. Its lock
-# classes go away when the program unloads the module.
-BEFORE_PTDUMP="selftest_hmm_tests"
-
-ordered_tests() {
-	for name in $EARLY $BEFORE_PTDUMP; do
-		[ -f "$TOP/tests/$name.c" ] && echo "$name"
-	done
-	for src in "$TOP"/tests/*.c; do
-		name=${src##*/}
-		name=${name%.c}
-		case " $(echo $EARLY $BEFORE_PTDUMP $LATE) " in *" $name "*) ;; *) echo "$name" ;; esac
-	done
-	for name in $PASS_MAPDEV; do echo "$name@mapdev"; done
-	for name in $PASS_HMEM; do echo "$name@hmem"; done
-	for name in $LATE; do
-		[ -f "$TOP/tests/$name.c" ] && echo "$name"
-	done
-}
 
 # run_test NAME[@PASS]: run one program (in a second pass, with the
 # pass's devices) and judge it from its exit status, its TAP totals, its
@@ -256,9 +293,9 @@ if [ "${PMEM_SETUP:-1}" != 0 ]; then
 			! mountpoint -q "$m" || umount "$m" || exit 1
 		done
 		ndctl disable-namespace all' >"$RESULTS/tests/pmem-teardown.log" 2>&1; then
-		check pass pmem-teardown $(( $(date +%s) - t0 ))
+		check pass "pmem-teardown$at" $(( $(date +%s) - t0 ))
 	else
-		check fail pmem-teardown $(( $(date +%s) - t0 )) \
+		check fail "pmem-teardown$at" $(( $(date +%s) - t0 )) \
 			"$(tail -n 1 "$RESULTS/tests/pmem-teardown.log")"
 	fi
 fi

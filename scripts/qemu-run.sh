@@ -1,5 +1,5 @@
 #!/bin/sh
-# qemu-run.sh [-t SECONDS] [-i] KERNEL OUTDIR COMMAND [ARG...]
+# qemu-run.sh [-t SECONDS] [-i] [-c] KERNEL OUTDIR COMMAND [ARG...]
 #
 # Boot KERNEL under QEMU (TCG) on emulated persistent memory and run
 # COMMAND in the guest as root, on this machine's root filesystem shared
@@ -9,6 +9,9 @@
 #   -t SECONDS  wall-clock limit for the whole boot (default 1500)
 #   -i          -icount shift=0: guest time counts instructions, for
 #               repeatable benchmark figures
+#   -c          the CXL machine instead: q35 with a CXL host bridge, a
+#               root port and a persistent CXL type-3 memory device,
+#               and none of the other devices below
 #
 # Exits non-zero when the guest does not boot, times out, when COMMAND
 # fails, or when the kernel log shows a splat.
@@ -17,15 +20,18 @@ set -eu
 
 limit=1500
 icount=""
-while getopts t:i opt; do
+machine=pmem
+usage="usage: qemu-run.sh [-t SECONDS] [-i] [-c] KERNEL OUTDIR COMMAND [ARG...]"
+while getopts t:ic opt; do
 	case $opt in
 	t) limit=$OPTARG ;;
 	i) icount="-icount shift=0" ;;
-	*) die "usage: qemu-run.sh [-t SECONDS] [-i] KERNEL OUTDIR COMMAND [ARG...]" ;;
+	c) machine=cxl ;;
+	*) die "$usage" ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 3 ] || die "usage: qemu-run.sh [-t SECONDS] [-i] KERNEL OUTDIR COMMAND [ARG...]"
+[ $# -ge 3 ] || die "$usage"
 kernel=$1
 out=$2
 shift 2
@@ -33,7 +39,7 @@ case $limit in '' | *[!0-9]*) die "-t wants whole seconds, got '$limit'" ;; esac
 [ -f "$kernel" ] || die "no kernel image at $kernel; run 'make' first"
 need_cmd qemu-system-x86_64 qemu-system-x86
 
-# Guest memory map (pc machine, -m 7G: RAM at 0-3G and 4G-8G):
+# The pmem machine (pc, -m 7G: RAM at 0-3G and 4G-8G):
 #   memmap=1G!4G, memmap=1G!5G  two legacy pmem regions (e820 bus)
 #   memmap=256M%6G-1+0xefffffff soft-reserved RAM (EFI "specific
 #               purpose"), which dax_hmem turns into a device-DAX
@@ -53,6 +59,11 @@ NVDIMM_SIZE=${QEMU_NVDIMM_SIZE:-6G}
 LABEL_SIZE=128K
 VPMEM_SIZE=1G
 NVME_SIZE=256M
+# The CXL machine (q35, -m 2G): one host bridge (pxb-cxl) with one root
+# port and a persistent type-3 device of 1 GiB with a label area, in a
+# 1 GiB fixed memory window (scripts/guest-cxl.sh makes the region).
+CXL_SIZE=1G
+CXL_LSA_SIZE=1M
 
 # The guest reaches the repository at the same path, through the shared
 # root, and mounts tmpfs over /run, /proc, /sys and /dev.
@@ -66,11 +77,8 @@ mkdir -p "$out/share"
 out=$(CDPATH='' cd -- "$out" && pwd)
 # The guest fills up to a few GiB of the sparse pmem images.
 need_space_mb "$out" 6000
-trap 'rm -f "$out/nvdimm0.img" "$out/vpmem0.img" "$out/nvme0.img"' EXIT
-truncate -s "$NVDIMM_SIZE" "$out/nvdimm0.img"
-truncate -s "+$LABEL_SIZE" "$out/nvdimm0.img"
-truncate -s "$VPMEM_SIZE" "$out/vpmem0.img"
-truncate -s "$NVME_SIZE" "$out/nvme0.img"
+images="nvdimm0.img vpmem0.img nvme0.img cxl0.img cxllsa0.img"
+trap 'for i in $images; do rm -f "$out/$i"; done' EXIT
 
 # The job: what the guest init runs, with the repository path it knows.
 {
@@ -84,25 +92,48 @@ truncate -s "$NVME_SIZE" "$out/nvme0.img"
 cmdline="console=ttyS0 root=hostroot rootfstype=9p ro"
 cmdline="$cmdline rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
 cmdline="$cmdline init=$TOP/scripts/guest-init.sh"
-cmdline="$cmdline memmap=1G!4G memmap=1G!5G brd.rd_nr=1 brd.rd_size=262144"
-cmdline="$cmdline memmap=256M%6G-1+0xefffffff memmap=256M%0x1a0000000-1+0xefffffff"
-cmdline="$cmdline memmap=256M%7G-1+0xefffffff"
 cmdline="$cmdline panic=-1 loglevel=6 log_buf_len=8M ${GUEST_CMDLINE:-}"
 modules=$(CDPATH='' cd -- "$(dirname -- "$kernel")/../../.." && pwd)/modroot/lib/modules
 [ ! -d "$modules" ] || cmdline="$cmdline DAX_MODULES=$modules"
 
-set -- qemu-system-x86_64 \
-	-machine pc,nvdimm=on -accel tcg,thread=single -cpu max $icount \
-	-smp 2 -m 7G,slots=4,maxmem=16G \
-	-object "memory-backend-file,id=nvmem0,share=on,mem-path=$out/nvdimm0.img,size=$(stat -c %s "$out/nvdimm0.img")" \
-	-device "nvdimm,id=nvdimm0,memdev=nvmem0,label-size=$LABEL_SIZE" \
-	-object "memory-backend-file,id=vpmem0,share=on,mem-path=$out/vpmem0.img,size=$VPMEM_SIZE" \
-	-device virtio-pmem-pci,memdev=vpmem0,id=vpmem0 \
-	-drive "file=$out/nvme0.img,if=none,id=nvme0,format=raw" \
-	-device nvme,serial=daxcmb0,drive=nvme0,cmb_size_mb=64 \
-	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-	-virtfs "local,path=$out/share,mount_tag=results,security_model=none" \
-	-kernel "$kernel" -append "$cmdline" \
+# Both machines have a brd ram disk, a plain block device for O_DIRECT.
+cmdline="$cmdline brd.rd_nr=1 brd.rd_size=262144"
+set -- qemu-system-x86_64 -accel tcg,thread=single -cpu max $icount -smp 2
+if [ "$machine" = pmem ]; then
+	truncate -s "$NVDIMM_SIZE" "$out/nvdimm0.img"
+	truncate -s "+$LABEL_SIZE" "$out/nvdimm0.img"
+	truncate -s "$VPMEM_SIZE" "$out/vpmem0.img"
+	truncate -s "$NVME_SIZE" "$out/nvme0.img"
+	cmdline="$cmdline memmap=1G!4G memmap=1G!5G"
+	cmdline="$cmdline memmap=256M%6G-1+0xefffffff memmap=256M%0x1a0000000-1+0xefffffff"
+	cmdline="$cmdline memmap=256M%7G-1+0xefffffff"
+	set -- "$@" -machine pc,nvdimm=on -m 7G,slots=4,maxmem=16G \
+		-object "memory-backend-file,id=nvmem0,share=on,mem-path=$out/nvdimm0.img,size=$(stat -c %s "$out/nvdimm0.img")" \
+		-device "nvdimm,id=nvdimm0,memdev=nvmem0,label-size=$LABEL_SIZE" \
+		-object "memory-backend-file,id=vpmem0,share=on,mem-path=$out/vpmem0.img,size=$VPMEM_SIZE" \
+		-device virtio-pmem-pci,memdev=vpmem0,id=vpmem0 \
+		-drive "file=$out/nvme0.img,if=none,id=nvme0,format=raw" \
+		-device nvme,serial=daxcmb0,drive=nvme0,cmb_size_mb=64 \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs "local,path=$out/share,mount_tag=results,security_model=none"
+else
+	# The shares go on q35's root bus by name: once pxb-cxl exists, a
+	# device without a bus could land behind the CXL host bridge.
+	truncate -s "$CXL_SIZE" "$out/cxl0.img"
+	truncate -s "$CXL_LSA_SIZE" "$out/cxllsa0.img"
+	set -- "$@" -machine q35,cxl=on -m 2G,slots=4,maxmem=8G \
+		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot,bus=pcie.0 \
+		-fsdev "local,id=results,path=$out/share,security_model=none" \
+		-device virtio-9p-pci,fsdev=results,mount_tag=results,bus=pcie.0 \
+		-object "memory-backend-file,id=cxlmem0,share=on,mem-path=$out/cxl0.img,size=$CXL_SIZE" \
+		-object "memory-backend-file,id=cxllsa0,share=on,mem-path=$out/cxllsa0.img,size=$CXL_LSA_SIZE" \
+		-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1 \
+		-device cxl-rp,port=0,bus=cxl.1,id=cxl_rp0,chassis=0,slot=2 \
+		-device cxl-type3,bus=cxl_rp0,memdev=cxlmem0,lsa=cxllsa0,id=cxl-pmem0 \
+		-M "cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=$CXL_SIZE"
+fi
+set -- "$@" -kernel "$kernel" -append "$cmdline" \
 	-display none -monitor none -serial "file:$out/console.log" -no-reboot
 
 printf '%s\n' "$*" >"$out/qemu.cmd"
