@@ -8,8 +8,13 @@
  *
  * This is the path where GUP-fast meets an FS DAX folio without the
  * write flag that makes gup_fast_folio_allowed() bail out for file
- * pages, so what refuses it is the folio type (folio_is_longterm_pinnable()),
- * then the slow path's checks. Base kernel and series differ on purpose:
+ * pages. What refuses it there is the folio type
+ * (folio_is_longterm_pinnable() in try_grab_folio_fast()) and, right
+ * after, gup_must_unshare(), which sends every read-only long-term pin
+ * of a read-only file entry to the slow path when it has no VMA; the
+ * slow path's VMA check then refuses FS DAX. Either guard alone keeps
+ * this test passing (tests/README.md, "Seen failing on a kernel broken
+ * on purpose"). Base kernel and series differ on purpose:
  *  - base:   GUP-fast skips devmap entries under FOLL_LONGTERM, and the
  *            slow path's check_vma_flags() refuses the FS DAX VMA:
  *            EOPNOTSUPP;
