@@ -10,11 +10,7 @@
 # (config/users.config says why).
 set -eu
 
-die() { printf 'guest-cxl: error: %s\n' "$*" >&2; exit 1; }
-
-json_field() { # json_field KEY: the first "KEY":"value" on stdin
-	sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" | head -n 1
-}
+. "$(dirname -- "$0")/guest-lib.sh"
 
 cxl list -M 2>/dev/null | grep -q '"memdev":"mem0"' ||
 	die "no CXL memory device mem0 (cxl_pci and cxl_mem built in? QEMU -c?)"
@@ -28,18 +24,10 @@ cxl create-region -m -d "$decoder" -w 1 -t pmem mem0 >/dev/null 2>&1 ||
 region=$(ndctl list -R 2>/dev/null | json_field dev)
 [ -n "$region" ] || die "the CXL region has no NVDIMM region"
 
-devdax() { # devdax ALIGN SIZE: print the new /dev/daxX.Y
-	dev=$(ndctl create-namespace -r "$region" -m devdax --map=dev \
-		-a "$1" -s "$2" 2>&1 | json_field chardev) ||
-		die "devdax namespace at $1 alignment on $region"
-	[ -n "$dev" ] || die "devdax namespace at $1 alignment on $region: no chardev"
-	printf '/dev/%s\n' "$dev"
-}
-
 # No 1G device: QEMU 7.2 dispatches every access to CXL memory one by
 # one (it is not mapped as RAM), so touching 1G takes minutes.
-dev_2m=$(devdax 2M 512M)
-dev_4k=$(devdax 4K 256M)
+dev_2m=$(devdax_namespace dev 2M 512M -r "$region")
+dev_4k=$(devdax_namespace dev 4K 256M -r "$region")
 cat <<ENV
 DAX_CXL_DEV_2M=$dev_2m
 DAX_CXL_DEV_4K=$dev_4k

@@ -18,11 +18,7 @@
 # pieces and leaves the rest of the NVDIMM free.
 set -eu
 
-die() { printf 'guest-pmem: error: %s\n' "$*" >&2; exit 1; }
-
-json_field() { # json_field KEY: the first "KEY":"value" on stdin
-	sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" | head -n 1
-}
+. "$(dirname -- "$0")/guest-lib.sh"
 
 ndctl list -b e820 -N >/dev/null 2>&1 || die "no legacy pmem bus (memmap=?)"
 set -- $(ndctl list -b e820 -N |
@@ -61,11 +57,7 @@ ndctl init-labels -f -b ACPI.NFIT all >/dev/null 2>&1 || die "init-labels"
 ndctl enable-region -b ACPI.NFIT all >/dev/null 2>&1 || die "enable-region"
 
 devdax() { # devdax ALIGN SIZE [MAP]: print the new /dev/daxX.Y
-	dev=$(ndctl create-namespace -b ACPI.NFIT -m devdax --map="${3:-mem}" \
-		-a "$1" -s "$2" 2>&1 | json_field chardev) ||
-		die "devdax namespace at $1 alignment"
-	[ -n "$dev" ] || die "devdax namespace at $1 alignment: no chardev"
-	printf '/dev/%s\n' "$dev"
+	devdax_namespace "${3:-mem}" "$1" "$2" -b ACPI.NFIT
 }
 
 # A 1G-aligned device loses up to 1G to its info block and padding, so

@@ -94,13 +94,19 @@ ordered_tests() {
 	done
 }
 
+# selected NAME[@PASS]: TESTS (all when empty) names it or its program.
+selected() {
+	case " ${TESTS:-$1} " in
+	*" $1 "* | *" ${1%@*} "*) return 0 ;;
+	esac
+	return 1
+}
+
 # --list: the programs (NAME or NAME@PASS) this machine runs, in order;
 # the host asks before it boots a guest for them.
 if [ "${1:-}" = --list ]; then
 	for name in $(ordered_tests); do
-		case " ${TESTS:-$name} " in
-		*" $name "* | *" ${name%@*} "*) echo "$name" ;;
-		esac
+		! selected "$name" || echo "$name"
 	done
 	exit 0
 fi
@@ -152,31 +158,32 @@ kmsg_since() {
 # KUnit suites built into the kernel ran at boot; debugfs keeps the KTAP
 # of each. One result per suite. The baseline kernel has none. (The CXL
 # guest boots the same kernel: its suites count once, in the pmem one.)
-kunit_suites=0
-[ "$MACHINE" = pmem ] || kunit_suites=none
-for dir in /sys/kernel/debug/kunit/*/; do
-	[ "$kunit_suites" != none ] || break
-	[ -r "${dir}results" ] || continue
-	suite=$(basename "$dir")
-	kunit_suites=$((kunit_suites + 1))
-	tap=$RESULTS/tests/kunit-$suite.tap
-	cp "${dir}results" "$tap"
-	totals=$(grep -m1 '# Totals:' "$tap" | sed 's/^.*# Totals: //')
-	kp=$(totals_field pass "$totals")
-	kf=$(totals_field fail "$totals")
-	ks=$(totals_field skip "$totals")
-	if grep -q "^ok [0-9]* $suite\$" "$tap"; then
-		record pass "kunit-$suite" 0 "$totals"
-		cases "kunit-$suite" "$kp" "$kf" "$ks"
-	else
-		record fail "kunit-$suite" 0 "$totals"
-		cases "kunit-$suite" "$kp" "$((kf > 0 ? kf : 1))" "$ks"
-		grep -E '^ *(not ok|# .*(Expected|ASSERT|EXPECT))' "$tap" |
-			head -n 20 | sed 's/^/    /'
-	fi
-done
-[ "$kunit_suites" = none ] || [ "$kunit_suites" -gt 0 ] ||
-	check skip kunit 0 "this kernel has no KUnit suites"
+record_kunit() {
+	kunit_suites=0
+	for dir in /sys/kernel/debug/kunit/*/; do
+		[ -r "${dir}results" ] || continue
+		suite=$(basename "$dir")
+		kunit_suites=$((kunit_suites + 1))
+		tap=$RESULTS/tests/kunit-$suite.tap
+		cp "${dir}results" "$tap"
+		totals=$(grep -m1 '# Totals:' "$tap" | sed 's/^.*# Totals: //')
+		kp=$(totals_field pass "$totals")
+		kf=$(totals_field fail "$totals")
+		ks=$(totals_field skip "$totals")
+		if grep -q "^ok [0-9]* $suite\$" "$tap"; then
+			record pass "kunit-$suite" 0 "$totals"
+			cases "kunit-$suite" "$kp" "$kf" "$ks"
+		else
+			record fail "kunit-$suite" 0 "$totals"
+			cases "kunit-$suite" "$kp" "$((kf > 0 ? kf : 1))" "$ks"
+			grep -E '^ *(not ok|# .*(Expected|ASSERT|EXPECT))' "$tap" |
+				head -n 20 | sed 's/^/    /'
+		fi
+	done
+	[ "$kunit_suites" -gt 0 ] ||
+		check skip kunit 0 "this kernel has no KUnit suites"
+}
+[ "$MACHINE" != pmem ] || record_kunit
 
 t0=$(date +%s)
 if [ "${PMEM_SETUP:-1}" = 0 ]; then
@@ -259,10 +266,8 @@ run_test() {
 model_ok=1
 skipped_passes=""
 for name in $(ordered_tests); do
-	case " ${TESTS:-$name} $EARLY " in
-	*" $name "* | *" ${name%@*} "*) ;;
-	*) continue ;;
-	esac
+	# the kernel-model check runs whatever TESTS says
+	[ "$name" = "$EARLY" ] || selected "$name" || continue
 	case $name in
 	*@*)
 		pass=${name#*@}
