@@ -4,15 +4,23 @@
 # Builds both from the same lean config without debug options, boots
 # each BENCH_RUNS times (default 2) under QEMU with -icount shift=0, so
 # that guest time counts instructions, and runs bench/dax_bench in each
-# boot. Prints one table: each kernel's figure (the mean of its runs),
-# the ratio patched/baseline, and the repeatability (the largest spread
-# between the runs of one kernel, relative to their mean). The table also
-# goes to bench/results/RESULTS.md, and a plot of the ratios to
+# boot. Prints the tables of scripts/bench-table.sh: each kernel's figure
+# (the mean over its boots of the median warm repetition), the ratio
+# patched/baseline, the cold ratio and the repeatability, then what a
+# process is charged, the nopat attribution and every repetition. They
+# also go to bench/results/RESULTS.md, and a plot of the ratios to
 # bench/results/ratios.png. BENCH_ITEMS="prefix ..." runs only some items.
+# One more boot of each kernel with nopat runs BENCH_NOPAT_ITEMS (default:
+# the faults, unless BENCH_ITEMS narrows the run; "none": no such boot).
 set -eu
 . "$(dirname -- "$0")/lib.sh"
 
 RUNS=${BENCH_RUNS:-2}
+if [ -n "${BENCH_ITEMS:-}" ]; then
+	NOPAT_ITEMS=${BENCH_NOPAT_ITEMS:-none}
+else
+	NOPAT_ITEMS=${BENCH_NOPAT_ITEMS:-devdax_fault fsdax_fault}
+fi
 case $RUNS in '' | *[!0-9]* | 0 | 1) die "BENCH_RUNS must be 2 or more, not '$RUNS'" ;; esac
 need_cmd gnuplot gnuplot-nox
 need_cmd qemu-system-x86_64 qemu-system-x86
@@ -32,20 +40,40 @@ run_logged "$BUILD/logs/bench-cc.log" ${CC:-gcc} -O2 -D_GNU_SOURCE -Wall \
 	-o "$out/dax_bench" "$TOP/bench/dax_bench.c"
 step_end
 
+# bench_boot FLAVOUR DIR WHAT ITEM-PREFIX...: one boot of the benchmark.
+bench_boot() {
+	flavour=$1
+	dir=$2
+	step_begin "$3 on the $flavour kernel (log: $dir/console.log)"
+	shift 3
+	rm -rf "$dir"
+	QEMU_NVDIMM_SIZE=5G "$TOP/scripts/qemu-run.sh" -i -t 3600 \
+		"$BUILD/out/$flavour-bench/arch/x86/boot/bzImage" "$dir" \
+		env BENCH="$out/dax_bench" sh "$TOP/scripts/guest-bench.sh" \
+		"$@" >"$dir.log" 2>&1 ||
+		{ tail -n 20 "$dir.log" >&2; die "bench run failed; see $dir.log"; }
+	step_end
+}
+
 # Alternate the kernels, so that each pair of runs is taken alike.
 run=1
 while [ "$run" -le "$RUNS" ]; do
 	for flavour in baseline patched; do
-		dir=$out/$flavour-$run
-		step_begin "bench run $run of $RUNS on the $flavour kernel (log: $dir/console.log)"
-		QEMU_NVDIMM_SIZE=5G "$TOP/scripts/qemu-run.sh" -i -t 3600 \
-			"$BUILD/out/$flavour-bench/arch/x86/boot/bzImage" "$dir" \
-			env BENCH="$out/dax_bench" sh "$TOP/scripts/guest-bench.sh" \
-			${BENCH_ITEMS:-} >"$dir.log" 2>&1 ||
-			{ tail -n 20 "$dir.log" >&2; die "bench run failed; see $dir.log"; }
-		step_end
+		# shellcheck disable=SC2086
+		bench_boot "$flavour" "$out/$flavour-$run" \
+			"bench run $run of $RUNS" ${BENCH_ITEMS:-}
 	done
 	run=$((run + 1))
+done
+
+# Once more with nopat, for the faults only: how much of their
+# difference is the base kernel's PAT lookup per inserted pfn.
+for flavour in baseline patched; do
+	rm -rf "$out/$flavour-nopat"
+	[ "$NOPAT_ITEMS" != none ] || continue
+	# shellcheck disable=SC2086
+	GUEST_CMDLINE=nopat bench_boot "$flavour" "$out/$flavour-nopat" \
+		"bench run with nopat" $NOPAT_ITEMS
 done
 
 base_ver=$(make -s -C "$BUILD/linux-base" kernelversion 2>/dev/null || echo unknown)
@@ -56,8 +84,6 @@ table=$results/RESULTS.md
 sh "$TOP/scripts/bench-table.sh" "$out" "$RUNS" "$base_ver" "$series" >"$table"
 cat "$table"
 
-awk -F'|' '$2 ~ /^ [a-z]/ && $6 ~ /[0-9]/ { gsub(/ /, "", $2); gsub(/ /, "", $6); print $2, $6 }' \
-	"$table" >"$out/ratios.dat"
 gnuplot <<EOF
 set terminal pngcairo size 1000,600 noenhanced
 set output '$results/ratios.png'

@@ -14,6 +14,10 @@ DAX_SIZE_1G=2G DAX_SIZE_2M=1040M DAX_SIZE_4K=1040M PMEM_EXTRAS=0 \
 set -a
 . "$env_file"
 set +a
+# The memfd peers ask for THP with MADV_HUGEPAGE.
+thp=/sys/kernel/mm/transparent_hugepage/shmem_enabled
+[ -w "$thp" ] || { echo "guest-bench: no $thp (CONFIG_TRANSPARENT_HUGEPAGE?)" >&2; exit 1; }
+echo advise >"$thp"
 # Without address space randomization the processes the benchmark forks
 # have the same layout in every boot, and so does the work of fork().
 command -v setarch >/dev/null 2>&1 ||

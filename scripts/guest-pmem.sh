@@ -15,7 +15,8 @@
 #                                     for lib/test_hmm's coherent devices
 #   NVMe controller memory buffer:    P2PDMA memory (p2pmem/allocate)
 # PMEM_EXTRAS=0 (the benchmark) makes only the first four devdax/fsdax
-# pieces and leaves the rest of the NVDIMM free.
+# pieces and leaves the rest of the NVDIMM free, and looks for no P2PDMA
+# memory (the benchmark kernels have no P2PDMA).
 set -eu
 
 . "$(dirname -- "$0")/guest-lib.sh"
@@ -125,21 +126,25 @@ for spm in 0x1a0000000 0x1c0000000; do
 		die "cannot hand $spm back from $hmem"
 done
 
-p2pmem=""
-for f in /sys/bus/pci/devices/*/p2pmem; do
-	[ "$(cat "$f/published" 2>/dev/null)" = 1 ] && p2pmem=$f && break
-done
-[ -n "$p2pmem" ] || die "no published p2pmem (QEMU nvme cmb_size_mb?)"
-# QEMU has one NVMe controller: its namespace is the first nvme disk.
-nvme=$(ls /sys/block | grep -m1 '^nvme[0-9]*n[0-9]*$')
-[ -n "$nvme" ] || die "no NVMe namespace beside $p2pmem"
+# The benchmark's kernel has no P2PDMA (config/users.config is for the
+# test kernels only).
+if [ "${PMEM_EXTRAS:-1}" != 0 ]; then
+	p2pmem=""
+	for f in /sys/bus/pci/devices/*/p2pmem; do
+		[ "$(cat "$f/published" 2>/dev/null)" = 1 ] && p2pmem=$f && break
+	done
+	[ -n "$p2pmem" ] || die "no published p2pmem (QEMU nvme cmb_size_mb?)"
+	# QEMU has one NVMe controller: its namespace is the first nvme disk.
+	nvme=$(ls /sys/block | grep -m1 '^nvme[0-9]*n[0-9]*$')
+	[ -n "$nvme" ] || die "no NVMe namespace beside $p2pmem"
+	echo "DAX_P2PMEM=$p2pmem"
+	echo "DAX_NVME=/dev/$nvme"
+fi
 
 cat <<ENV
 DAX_DEV_HMEM=/dev/$hmem_dev
 DAX_HMM_SPM0=0x1a0000000
 DAX_HMM_SPM1=0x1c0000000
-DAX_P2PMEM=$p2pmem
-DAX_NVME=/dev/$nvme
 DAX_EXT4_DIR=/run/dax/ext4
 DAX_XFS_DIR=/run/dax/xfs
 DAX_VPMEM_DIR=/run/dax/vpmem

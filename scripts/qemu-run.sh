@@ -7,8 +7,9 @@
 # dmesg to OUTDIR, then powers off.
 #
 #   -t SECONDS  wall-clock limit for the whole boot (default 1500)
-#   -i          -icount shift=0: guest time counts instructions, for
-#               repeatable benchmark figures
+#   -i          -icount shift=0 and one vCPU: guest time counts the
+#               instructions of the one CPU, for repeatable benchmark
+#               figures
 #   -c          the CXL machine instead: q35 with a CXL host bridge, a
 #               root port and a persistent CXL type-3 memory device,
 #               and none of the other devices below
@@ -20,12 +21,13 @@ set -eu
 
 limit=1500
 icount=""
+cpus=2
 machine=pmem
 usage="usage: qemu-run.sh [-t SECONDS] [-i] [-c] KERNEL OUTDIR COMMAND [ARG...]"
 while getopts t:ic opt; do
 	case $opt in
 	t) limit=$OPTARG ;;
-	i) icount="-icount shift=0" ;;
+	i) icount="-icount shift=0" cpus=1 ;;
 	c) machine=cxl ;;
 	*) die "$usage" ;;
 	esac
@@ -98,7 +100,7 @@ modules=$(CDPATH='' cd -- "$(dirname -- "$kernel")/../../.." && pwd)/modroot/lib
 
 # Both machines have a brd ram disk, a plain block device for O_DIRECT.
 cmdline="$cmdline brd.rd_nr=1 brd.rd_size=262144"
-set -- qemu-system-x86_64 -accel tcg,thread=single -cpu max $icount -smp 2
+set -- qemu-system-x86_64 -accel tcg,thread=single -cpu max $icount -smp $cpus
 if [ "$machine" = pmem ]; then
 	truncate -s "$NVDIMM_SIZE" "$out/nvdimm0.img"
 	truncate -s "+$LABEL_SIZE" "$out/nvdimm0.img"
