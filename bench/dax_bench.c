@@ -16,8 +16,10 @@
  * fails, prints "NAME - error" and makes the exit status non-zero.
  *
  * Usage: dax_bench [ITEM-PREFIX...]   (no argument: every item)
+ *        dax_bench --scale /dev/daxX.Y GIB   (the scale items, below)
  */
 #include <inttypes.h>
+#include <linux/memfd.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -308,35 +310,58 @@ static int64_t devdax_fork_nocopy(const void *arg)
 	return t;
 }
 
+/* ---- peers: memory that the kernel refcounts and rmaps ---- */
+
 /*
- * For comparison: munmap() of 1 GiB of shared memfd (shmem) pages, the
- * cost of unmapping page cache pages that the kernel refcounts and maps
- * by rmap, as it now does DAX pages. @arg non-NULL asks for THP.
+ * What a page cache mapping of each size costs on the same kernel: a
+ * memfd of 4K shmem pages, of shmem THP (MADV_HUGEPAGE), or of hugetlb
+ * pages (2M or 1G, from the pools that scripts/bench.sh reserves at boot).
+ * Device DAX now pays what these pay for a mapped page.
  */
-static uint8_t *memfd_map(size_t len, int thp)
+enum peer_kind { PEER_SHMEM, PEER_THP, PEER_HUGETLB_2M, PEER_HUGETLB_1G };
+
+struct peer_arg {
+	enum peer_kind kind;
+	size_t unit;		/* the size of one fault */
+};
+
+static unsigned int peer_memfd_flags(enum peer_kind kind)
+{
+	switch (kind) {
+	case PEER_HUGETLB_2M:
+		return MFD_HUGETLB | MFD_HUGE_2MB;
+	case PEER_HUGETLB_1G:
+		return MFD_HUGETLB | MFD_HUGE_1GB;
+	default:
+		return 0;
+	}
+}
+
+static uint8_t *peer_map(size_t len, const struct peer_arg *a)
 {
 	uint8_t *p;
 	int fd;
 
-	fd = memfd_create("dax_bench", 0);
+	fd = memfd_create("dax_bench", peer_memfd_flags(a->kind));
 	if (fd < 0)
 		return MAP_FAILED;
 	if (ftruncate(fd, len)) {
 		close(fd);
 		return MAP_FAILED;
 	}
-	p = mmap_aligned(len, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap_aligned(len, a->unit, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
-	if (p != MAP_FAILED && thp && madvise(p, len, MADV_HUGEPAGE)) {
+	if (p != MAP_FAILED && a->kind == PEER_THP &&
+	    madvise(p, len, MADV_HUGEPAGE)) {
 		munmap(p, len);
 		return MAP_FAILED;
 	}
 	return p;
 }
 
-static int64_t memfd_munmap(const void *arg)
+static int64_t peer_munmap(const void *arg)
 {
-	uint8_t *p = memfd_map(FAULT_LEN, arg != NULL);
+	uint8_t *p = peer_map(FAULT_LEN, arg);
 	uint64_t t0;
 
 	if (p == MAP_FAILED)
@@ -348,19 +373,24 @@ static int64_t memfd_munmap(const void *arg)
 	return now_ns() - t0;
 }
 
-/* Faults of a 1 GiB memfd with THP, per 2M fault. */
-static int64_t memfd_thp_fault(const void *arg)
+/* Faults of a 1 GiB peer, per fault (each clears the page it maps). */
+static int64_t peer_fault(const void *arg)
 {
-	uint8_t *p = memfd_map(FAULT_LEN, 1);
+	const struct peer_arg *a = arg;
+	uint8_t *p = peer_map(FAULT_LEN, a);
 	int64_t t;
 
-	(void)arg;
 	if (p == MAP_FAILED)
 		return -1;
-	t = time_faults(p, FAULT_LEN, SZ_2M, FAULT_EACH);
+	t = time_faults(p, FAULT_LEN, a->unit, FAULT_EACH);
 	munmap(p, FAULT_LEN);
 	return t;
 }
+
+static const struct peer_arg peer_shmem = { PEER_SHMEM, SZ_4K };
+static const struct peer_arg peer_thp = { PEER_THP, SZ_2M };
+static const struct peer_arg peer_huge_2m = { PEER_HUGETLB_2M, SZ_2M };
+static const struct peer_arg peer_huge_1g = { PEER_HUGETLB_1G, SZ_1G };
 
 /* ---- FS DAX ---- */
 
@@ -489,7 +519,7 @@ struct gup_arg {
 	size_t devdax_align;
 	const char *fsdax_env;	/* ... an FS DAX file, or else ... */
 	int fsdax_pmd;
-	int memfd_thp;		/* ... a memfd with THP (a peer) */
+	const struct peer_arg *peer;	/* ... a peer */
 };
 
 /*
@@ -518,7 +548,9 @@ static uint8_t *gup_target(const struct gup_arg *a, struct fsdax_file *f,
 		p = fsdax_map(f->fd, FILE_LEN, a->fsdax_pmd, MAP_SHARED, area);
 		*len = FILE_LEN + SZ_2M;
 	} else {
-		p = memfd_map(FILE_LEN, a->memfd_thp);
+		/* A 1G hugetlb file cannot be mapped in part. */
+		*len = a->peer->unit > FILE_LEN ? a->peer->unit : FILE_LEN;
+		p = peer_map(*len, a->peer);
 		*area = p;
 	}
 	if (p != MAP_FAILED)
@@ -706,14 +738,148 @@ static int64_t devdax_acct(const void *arg)
 	return v;
 }
 
+/* ---- scale: one device DAX instance of some size ---- */
+
+/*
+ * dax_bench --scale /dev/daxX.Y GIB (scripts/guest-scale.sh makes the
+ * device, with its struct pages on the device): what probing the
+ * device's memmap (a bind of device_dax), faulting GIB GiB in, unmapping
+ * them and releasing the memmap (an unbind) cost per GiB. Each should
+ * not grow with the size of the device.
+ */
+struct scale_dev {
+	const char *path;
+	const char *name;	/* daxX.Y */
+	size_t size;		/* of the device */
+	size_t align;
+	size_t map_len;		/* GIB GiB */
+};
+
+static struct scale_dev scale;
+
+static int device_dax_driver(const char *what)
+{
+	char path[96];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/dax/drivers/device_dax/%s", what);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	n = write(fd, scale.name, strlen(scale.name));
+	close(fd);
+	return n == (ssize_t)strlen(scale.name) ? 0 : -1;
+}
+
+static int64_t per_gib(uint64_t t, size_t bytes)
+{
+	return (int64_t)((double)t * SZ_1G / bytes);
+}
+
+static int64_t scale_probe(const void *arg)
+{
+	uint64_t t0;
+
+	(void)arg;
+	if (device_dax_driver("unbind"))
+		return -1;
+	t0 = now_ns();
+	if (device_dax_driver("bind"))
+		return -1;
+	return per_gib(now_ns() - t0, scale.size);
+}
+
+static int64_t scale_release(const void *arg)
+{
+	uint64_t t0, t;
+
+	(void)arg;
+	t0 = now_ns();
+	if (device_dax_driver("unbind"))
+		return -1;
+	t = now_ns() - t0;
+	if (device_dax_driver("bind"))
+		return -1;
+	return per_gib(t, scale.size);
+}
+
+/* Fault in (one access per unit) or unmap the first GIB GiB. */
+static int64_t scale_map_phase(int time_unmap)
+{
+	uint64_t t0, t;
+	uint8_t *p;
+	int fd;
+
+	fd = open(scale.path, O_RDWR);
+	if (fd < 0)
+		return -1;
+	p = mmap_aligned(scale.map_len, scale.align, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	t0 = now_ns();
+	touch_units(p, scale.map_len, scale.align);
+	t = now_ns() - t0;
+	if (time_unmap)
+		t0 = now_ns();
+	if (munmap(p, scale.map_len))
+		return -1;
+	if (time_unmap)
+		t = now_ns() - t0;
+	return per_gib(t, scale.map_len);
+}
+
+static int64_t scale_fault(const void *arg)
+{
+	(void)arg;
+	return scale_map_phase(0);
+}
+
+static int64_t scale_unmap(const void *arg)
+{
+	(void)arg;
+	return scale_map_phase(1);
+}
+
+static int scale_main(const char *path, const char *gib)
+{
+	static const struct { const char *phase; measure_fn fn; } phases[] = {
+		{ "probe", scale_probe }, { "fault", scale_fault },
+		{ "unmap", scale_unmap }, { "release", scale_release },
+	};
+	char names[ARRAY_SIZE(phases)][64];
+	long n = atol(gib);
+
+	scale.path = path;
+	scale.name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	scale.size = devdax_size(path);
+	scale.align = devdax_align(path);
+	scale.map_len = (size_t)n * SZ_1G;
+	if (n <= 0 || (long)scale.size <= 0 || (long)scale.align <= 0 ||
+	    scale.map_len > scale.size) {
+		fprintf(stderr, "dax_bench: %s cannot map %s GiB\n", path, gib);
+		return 1;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(phases); i++) {
+		struct item it = { names[i], "us", phases[i].fn, NULL };
+
+		snprintf(names[i], sizeof(names[i]), "scale_%s_%ldg_%s",
+			 scale.align == SZ_1G ? "1g" : "2m", n, phases[i].phase);
+		run_item(&it);
+	}
+	return failures ? 1 : 0;
+}
+
 #define DEVDAX(e, al, fig)	{ .env = e, .align = al, .len = FAULT_LEN, \
 				  .figure = fig }
 #define GUP_DEVDAX(c, fig, n, e, al)	{ .cmd = c, .figure = fig, \
 	.pages_per_call = n, .devdax_env = e, .devdax_align = al }
 #define GUP_FSDAX(c, fig, n, pmd)	{ .cmd = c, .figure = fig, \
 	.pages_per_call = n, .fsdax_env = ENV_EXT4_DIR, .fsdax_pmd = pmd }
-#define GUP_MEMFD_THP(c, fig)		{ .cmd = c, .figure = fig, \
-	.pages_per_call = 512, .memfd_thp = 1 }
+#define GUP_PEER(c, fig, pr)		{ .cmd = c, .figure = fig, \
+	.pages_per_call = 512, .peer = pr }
 
 static const struct devdax_arg dd_4k = DEVDAX(ENV_DEVDAX_4K, SZ_4K, FAULT_TOTAL);
 static const struct devdax_arg dd_2m = DEVDAX(ENV_DEVDAX_2M, SZ_2M, FAULT_TOTAL);
@@ -750,12 +916,15 @@ static const struct gup_arg pin_fs_get = GUP_FSDAX(PIN_FAST_BENCHMARK, GUP_GET, 
 static const struct gup_arg pin_fs_put = GUP_FSDAX(PIN_FAST_BENCHMARK, GUP_PUT, 512, 1);
 static const struct gup_arg pin_fs_pte_get = GUP_FSDAX(PIN_FAST_BENCHMARK, GUP_GET, 512, 0);
 static const struct gup_arg pin_fs_pte_put = GUP_FSDAX(PIN_FAST_BENCHMARK, GUP_PUT, 512, 0);
-static const struct gup_arg pin_thp_get = GUP_MEMFD_THP(PIN_FAST_BENCHMARK, GUP_GET);
-static const struct gup_arg pin_thp_put = GUP_MEMFD_THP(PIN_FAST_BENCHMARK, GUP_PUT);
+static const struct gup_arg pin_thp_get = GUP_PEER(PIN_FAST_BENCHMARK, GUP_GET, &peer_thp);
+static const struct gup_arg pin_thp_put = GUP_PEER(PIN_FAST_BENCHMARK, GUP_PUT, &peer_thp);
+static const struct gup_arg pin_huge_2m_get = GUP_PEER(PIN_FAST_BENCHMARK, GUP_GET, &peer_huge_2m);
+static const struct gup_arg pin_huge_2m_put = GUP_PEER(PIN_FAST_BENCHMARK, GUP_PUT, &peer_huge_2m);
+static const struct gup_arg pin_huge_1g_get = GUP_PEER(PIN_FAST_BENCHMARK, GUP_GET, &peer_huge_1g);
+static const struct gup_arg pin_huge_1g_put = GUP_PEER(PIN_FAST_BENCHMARK, GUP_PUT, &peer_huge_1g);
 static const struct acct_arg acct_rss = { DEVDAX(ENV_DEVDAX_2M, SZ_2M, FAULT_TOTAL), ACCT_VMRSS };
 static const struct acct_arg acct_oom = { DEVDAX(ENV_DEVDAX_2M, SZ_2M, FAULT_TOTAL), ACCT_OOM_SCORE };
 static const struct acct_arg acct_mapped = { DEVDAX(ENV_DEVDAX_2M, SZ_2M, FAULT_TOTAL), ACCT_MAPPED };
-static const int thp = 1;
 
 static const struct item items[] = {
 	{ "devdax_fault_4k_1g", "ms", devdax_fault, &dd_4k },
@@ -772,7 +941,9 @@ static const struct item items[] = {
 	{ "fsdax_fault_ext4_per_pmd", "ns", fsdax_fault, &ext4_pmd_each },
 	{ "fsdax_fault_xfs_per_pte", "ns", fsdax_fault, &xfs_pte_each },
 	{ "fsdax_fault_xfs_per_pmd", "ns", fsdax_fault, &xfs_pmd_each },
-	{ "memfd_thp_fault_per_pmd", "ns", memfd_thp_fault, NULL },
+	{ "memfd_thp_fault_per_pmd", "ns", peer_fault, &peer_thp },
+	{ "hugetlb_fault_2m_per_pmd", "ns", peer_fault, &peer_huge_2m },
+	{ "hugetlb_fault_1g_per_pud", "ns", peer_fault, &peer_huge_1g },
 	{ "gup_fast_devdax_get", "us", gup_bench, &gup_dd_get },
 	{ "gup_fast_devdax_put", "us", gup_bench, &gup_dd_put },
 	{ "pin_fast_devdax_get", "us", gup_bench, &pin_dd_get },
@@ -795,6 +966,10 @@ static const struct item items[] = {
 	{ "pin_fast_fsdax_pte_put", "us", gup_bench, &pin_fs_pte_put },
 	{ "pin_fast_memfd_thp_get", "us", gup_bench, &pin_thp_get },
 	{ "pin_fast_memfd_thp_put", "us", gup_bench, &pin_thp_put },
+	{ "pin_fast_hugetlb_2m_get", "us", gup_bench, &pin_huge_2m_get },
+	{ "pin_fast_hugetlb_2m_put", "us", gup_bench, &pin_huge_2m_put },
+	{ "pin_fast_hugetlb_1g_get", "us", gup_bench, &pin_huge_1g_get },
+	{ "pin_fast_hugetlb_1g_put", "us", gup_bench, &pin_huge_1g_put },
 	{ "odirect_read_devdax", "us", odirect_read, &gup_dd_get },
 	{ "odirect_read_fsdax", "us", odirect_read, &gup_fs_get },
 	{ "lifecycle_devdax_2m_1g", "us", devdax_lifecycle, &dd_2m },
@@ -804,8 +979,10 @@ static const struct item items[] = {
 	{ "munmap_devdax_4k_1g", "us", devdax_munmap, &dd_4k },
 	{ "munmap_devdax_2m_1g", "us", devdax_munmap, &dd_2m },
 	{ "munmap_devdax_1g_1g", "us", devdax_munmap, &dd_1g },
-	{ "munmap_shmem_4k_1g", "us", memfd_munmap, NULL },
-	{ "munmap_memfd_thp_1g", "us", memfd_munmap, &thp },
+	{ "munmap_shmem_4k_1g", "us", peer_munmap, &peer_shmem },
+	{ "munmap_memfd_thp_1g", "us", peer_munmap, &peer_thp },
+	{ "munmap_hugetlb_2m_1g", "us", peer_munmap, &peer_huge_2m },
+	{ "munmap_hugetlb_1g_1g", "us", peer_munmap, &peer_huge_1g },
 	{ "exit_devdax_4k_1g", "us", devdax_exit, &dd_4k },
 	{ "exit_devdax_2m_1g", "us", devdax_exit, &dd_2m },
 	{ "truncate_fsdax_ext4_pmd", "us", fsdax_truncate, &ext4_pmd },
@@ -845,6 +1022,13 @@ static void stay_on_cpu0(void)
 int main(int argc, char **argv)
 {
 	stay_on_cpu0();
+	if (argc > 1 && !strcmp(argv[1], "--scale")) {
+		if (argc != 4) {
+			fprintf(stderr, "usage: dax_bench --scale /dev/daxX.Y GIB\n");
+			return 2;
+		}
+		return scale_main(argv[2], argv[3]);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(items); i++)
 		if (selected(items[i].name, argc, argv))
 			run_item(&items[i]);

@@ -1,13 +1,15 @@
 #!/bin/sh
 # bench-table.sh DIR RUNS BASE_VERSION SERIES_ID: the Markdown tables of
 # a benchmark, from DIR/{baseline,patched}-{1..RUNS}/share/bench.txt and,
-# when they exist, DIR/{baseline,patched}-nopat/share/bench.txt. Lines
+# when they exist, DIR/{baseline,patched}-{nopat,scale}/share/bench.txt.
+# Lines
 # read "NAME MEDIAN UNIT COLD WARM...", lower is better for times. Per
 # item: each kernel's median of the warm repetitions (the mean over the
 # boots), the ratio patched/baseline, the ratio of the cold (first)
 # repetitions, and the repeatability: the largest spread (max - min) /
 # mean of the medians between the boots of either kernel. Also writes
-# DIR/ratios.dat ("item ratio") for the plot.
+# DIR/ratios.dat ("item ratio") and DIR/scale.dat ("align phase GiB
+# baseline patched", per GiB) for the plots.
 set -eu
 . "$(dirname -- "$0")/lib.sh"
 
@@ -24,10 +26,12 @@ for flavour in baseline patched; do
 		run=$((run + 1))
 	done
 done
-nopat=""
-for flavour in baseline patched; do
-	f=$dir/$flavour-nopat/share/bench.txt
-	[ ! -s "$f" ] || nopat="$nopat $f"
+extra=""
+for boot in nopat scale; do
+	for flavour in baseline patched; do
+		f=$dir/$flavour-$boot/share/bench.txt
+		[ ! -s "$f" ] || extra="$extra $f"
+	done
 done
 
 cat <<EOF
@@ -35,7 +39,8 @@ cat <<EOF
 
 - Base: Linux $3 (Debian linux-source-6.12 $(cat "$BUILD/linux/.git/dax-base-version" 2>/dev/null || echo ?)).
 - Series: patches/ at $4 of this repository.
-- Both kernels: config/lean.config + config/dax.config, no debug options.
+- Both kernels: config/lean.config + config/dax.config + config/bench.config,
+  no debug options.
 - QEMU TCG with one vCPU and -icount shift=0: guest time counts the
   instructions of that CPU.
 - $runs boots per kernel, alternating. Each item runs 4 times per boot:
@@ -54,6 +59,8 @@ awk '
 function kernel_of(f) {
 	if (f ~ /\/baseline-nopat\//) return "bn"
 	if (f ~ /\/patched-nopat\//) return "pn"
+	if (f ~ /\/baseline-scale\//) return "bs"
+	if (f ~ /\/patched-scale\//) return "ps"
 	return (f ~ /\/baseline-[0-9]+\//) ? "b" : "p"
 }
 function spread(k, i) {
@@ -61,6 +68,7 @@ function spread(k, i) {
 }
 function mean(k, i) { return sum[k, i] / n[k, i] }
 function kernel_name(k) {
+	if (k ~ /s$/) return k == "bs" ? "baseline" : "patched"
 	return k == "b" ? "baseline" : k == "p" ? "patched" : k == "bn" ? "baseline nopat" : "patched nopat"
 }
 FNR == 1 { kernel = kernel_of(FILENAME); boot[kernel]++ }
@@ -87,7 +95,7 @@ END {
 	worst = 0
 	for (j = 1; j <= items; j++) {
 		i = order[j]
-		if (i ~ /^acct_/)
+		if (i ~ /^(acct|scale)_/)
 			continue
 		if (failed[i] || n["b", i] != runs || n["p", i] != runs) {
 			printf "| %s | | failed | failed | | | |\n", i
@@ -139,13 +147,43 @@ END {
 		}
 	}
 
+	if (boot["bs"] && boot["ps"]) {
+		print "\n## Scale: device DAX of 1 to 256 GiB, struct pages on the device\n"
+		print "One more boot of each kernel with a large sparse NVDIMM"
+		print "(scripts/guest-scale.sh). Per GiB: probe is the bind of device_dax"
+		print "(the memmap of the whole device is set up), fault one access per"
+		print "2M or 1G unit of the first GiB-count GiB, unmap the munmap() of"
+		print "them, release the unbind (the memmap is torn down). \"growth\" is"
+		print "the patched figure over the patched figure at the smallest size:"
+		print "1.00 means flat. Plot: scale.png.\n"
+		print "| device | phase | GiB | baseline | patched | ratio | growth |"
+		print "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+		for (j = 1; j <= items; j++) {
+			i = order[j]
+			if (i !~ /^scale_/)
+				continue
+			split(i, part, "_")
+			gib = part[3]; sub(/g$/, "", gib)
+			key = part[2] "_" part[4]
+			if (failed[i] || !n["bs", i] || !n["ps", i]) {
+				printf "| %s | %s | %s | failed | failed | | |\n", part[2], part[4], gib
+				continue
+			}
+			if (!(key in first)) first[key] = mean("ps", i)
+			printf "| %s | %s | %s | %.1f %s | %.1f %s | %.3f | %.2f |\n", part[2], part[4], gib,
+				mean("bs", i), unit[i], mean("ps", i), unit[i], mean("ps", i) / mean("bs", i),
+				mean("ps", i) / first[key]
+			printf "%s %s %s %.3f %.3f\n", part[2], part[4], gib, mean("bs", i), mean("ps", i) >scale
+		}
+	}
+
 	print "\n## Every repetition\n"
 	print "Per boot (\"N:\"), the cold repetition first, then the warm ones.\n"
 	print "| item | kernel | repetitions |"
 	print "| --- | --- | --- |"
-	split("b p bn pn", kernels, " ")
+	split("b p bn pn bs ps", kernels, " ")
 	for (j = 1; j <= items; j++)
-		for (k = 1; k <= 4; k++)
+		for (k = 1; k <= 6; k++)
 			if ((kernels[k], order[j]) in reps)
 				printf "| %s | %s | %s |\n", order[j], kernel_name(kernels[k]), reps[kernels[k], order[j]]
-}' runs="$runs" ratios="$dir/ratios.dat" $files $nopat
+}' runs="$runs" ratios="$dir/ratios.dat" scale="$dir/scale.dat" $files $extra

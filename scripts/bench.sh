@@ -11,16 +11,30 @@
 # also go to bench/results/RESULTS.md, and a plot of the ratios to
 # bench/results/ratios.png. BENCH_ITEMS="prefix ..." runs only some items.
 # One more boot of each kernel with nopat runs BENCH_NOPAT_ITEMS (default:
-# the faults, unless BENCH_ITEMS narrows the run; "none": no such boot).
+# the faults, unless BENCH_ITEMS narrows the run; "none": no such boot),
+# and one with a large sparse NVDIMM runs the scale items over
+# BENCH_SCALE_GIB (default "1 16 64"; none when BENCH_ITEMS is set;
+# "none": no such boot), plotted to bench/results/scale.png. Under TCG a
+# 256 GiB device takes about 20 minutes per alignment, so it is asked for
+# by name: BENCH_SCALE_GIB="1 16 256".
 set -eu
 . "$(dirname -- "$0")/lib.sh"
 
 RUNS=${BENCH_RUNS:-2}
 if [ -n "${BENCH_ITEMS:-}" ]; then
 	NOPAT_ITEMS=${BENCH_NOPAT_ITEMS:-none}
+	SCALE_GIB=${BENCH_SCALE_GIB:-none}
 else
 	NOPAT_ITEMS=${BENCH_NOPAT_ITEMS:-devdax_fault fsdax_fault}
+	SCALE_GIB=${BENCH_SCALE_GIB:-1 16 64}
 fi
+for gib in $SCALE_GIB; do
+	case $gib in none) ;; '' | *[!0-9]* | 0) die "BENCH_SCALE_GIB wants sizes in whole GiB, not '$gib'" ;; esac
+done
+scale_max=0
+for gib in $SCALE_GIB; do
+	[ "$gib" = none ] || [ "$gib" -le "$scale_max" ] || scale_max=$gib
+done
 case $RUNS in '' | *[!0-9]* | 0 | 1) die "BENCH_RUNS must be 2 or more, not '$RUNS'" ;; esac
 need_cmd gnuplot gnuplot-nox
 need_cmd qemu-system-x86_64 qemu-system-x86
@@ -40,17 +54,24 @@ run_logged "$BUILD/logs/bench-cc.log" ${CC:-gcc} -O2 -D_GNU_SOURCE -Wall \
 	-o "$out/dax_bench" "$TOP/bench/dax_bench.c"
 step_end
 
-# bench_boot FLAVOUR DIR WHAT ITEM-PREFIX...: one boot of the benchmark.
+# The hugetlb peers' pools: 1 GiB of 2M pages and one 1G page.
+HUGEPAGES="hugepagesz=2M hugepages=512 hugepagesz=1G hugepages=1"
+
+# bench_boot FLAVOUR DIR WHAT GUEST-SCRIPT ARG...: one boot of the
+# benchmark, on an NVDIMM of QEMU_NVDIMM_SIZE (default 5G).
 bench_boot() {
 	flavour=$1
 	dir=$2
 	step_begin "$3 on the $flavour kernel (log: $dir/console.log)"
-	shift 3
+	script=$4
+	shift 4
 	rm -rf "$dir"
-	QEMU_NVDIMM_SIZE=5G "$TOP/scripts/qemu-run.sh" -i -t 3600 \
+	GUEST_CMDLINE="$HUGEPAGES ${GUEST_CMDLINE:-}" \
+	QEMU_NVDIMM_SIZE=${QEMU_NVDIMM_SIZE:-5G} \
+		"$TOP/scripts/qemu-run.sh" -i -t 3600 \
 		"$BUILD/out/$flavour-bench/arch/x86/boot/bzImage" "$dir" \
-		env BENCH="$out/dax_bench" sh "$TOP/scripts/guest-bench.sh" \
-		"$@" >"$dir.log" 2>&1 ||
+		env BENCH="$out/dax_bench" SCALE_GIB="$SCALE_GIB" \
+		sh "$TOP/scripts/$script" "$@" >"$dir.log" 2>&1 ||
 		{ tail -n 20 "$dir.log" >&2; die "bench run failed; see $dir.log"; }
 	step_end
 }
@@ -61,7 +82,7 @@ while [ "$run" -le "$RUNS" ]; do
 	for flavour in baseline patched; do
 		# shellcheck disable=SC2086
 		bench_boot "$flavour" "$out/$flavour-$run" \
-			"bench run $run of $RUNS" ${BENCH_ITEMS:-}
+			"bench run $run of $RUNS" guest-bench.sh ${BENCH_ITEMS:-}
 	done
 	run=$((run + 1))
 done
@@ -73,7 +94,19 @@ for flavour in baseline patched; do
 	[ "$NOPAT_ITEMS" != none ] || continue
 	# shellcheck disable=SC2086
 	GUEST_CMDLINE=nopat bench_boot "$flavour" "$out/$flavour-nopat" \
-		"bench run with nopat" $NOPAT_ITEMS
+		"bench run with nopat" guest-bench.sh $NOPAT_ITEMS
+done
+
+# The scale items, on one NVDIMM that holds the largest device with its
+# memmap (1/64 of it) and padding; sparse, so the host only stores what
+# the guest writes (the memmap, some GiB).
+rm -f "$out/scale.dat"
+for flavour in baseline patched; do
+	rm -rf "$out/$flavour-scale"
+	[ "$scale_max" -gt 0 ] || continue
+	QEMU_NVDIMM_SIZE=$((scale_max + scale_max / 64 + 2))G \
+		bench_boot "$flavour" "$out/$flavour-scale" \
+		"scale items ($SCALE_GIB GiB)" guest-scale.sh
 done
 
 base_ver=$(make -s -C "$BUILD/linux-base" kernelversion 2>/dev/null || echo unknown)
@@ -97,4 +130,11 @@ set ylabel 'time ratio patched / baseline'
 set grid ytics
 plot '$out/ratios.dat' using 0:2:xtic(1) with boxes notitle, 1 with lines lc 'black' notitle
 EOF
-note "results: $table and $results/ratios.png"
+if [ -s "$out/scale.dat" ]; then
+	sh "$TOP/scripts/bench-scale-plot.sh" "$out/scale.dat" \
+		"$results/scale.png" "$base_ver, series $series"
+	note "results: $table, $results/ratios.png and $results/scale.png"
+else
+	rm -f "$results/scale.png"
+	note "results: $table and $results/ratios.png"
+fi

@@ -2,7 +2,7 @@
 # build-kernel.sh FLAVOUR PROFILE [TARGET...]
 #   FLAVOUR  patched (build/linux) or baseline (the 'base' tag)
 #   PROFILE  check (lean + dax + debug + users fragments, and series
-#            on the patched kernel), bench (lean + dax), or
+#            on the patched kernel), bench (lean + dax + bench), or
 #            debian (Debian's own amd64 config + dax.config: a
 #            kernel for real hardware, slow to build on 2 cores)
 #   TARGET   kernel make targets; default: bzImage modules
@@ -24,7 +24,7 @@ baseline) src=$BUILD/linux-base ;;
 esac
 case $profile in
 check) fragments="$TOP/config/lean.config $TOP/config/dax.config $TOP/config/debug.config $TOP/config/users.config" ;;
-bench) fragments="$TOP/config/lean.config $TOP/config/dax.config" ;;
+bench) fragments="$TOP/config/lean.config $TOP/config/dax.config $TOP/config/bench.config" ;;
 debian) fragments="$TOP/config/dax.config" ;;
 *) die "unknown profile '$profile' (want check, bench or debian)" ;;
 esac

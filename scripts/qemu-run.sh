@@ -48,16 +48,21 @@ need_cmd qemu-system-x86_64 qemu-system-x86
 #               instance; the same at 6.5G and 7G for the two device-
 #               coherent devices of lib/test_hmm (a gap between them,
 #               or e820 would merge them into one range)
-#   one 6 GiB NVDIMM (QEMU_NVDIMM_SIZE) with a label area on the ACPI
-#   NFIT bus, placed by QEMU above RAM at a 1 GiB aligned address; the
-#   suite carves it into device-DAX and fsdax namespaces
-#   (scripts/guest-pmem.sh)
+#   one 6 GiB NVDIMM (QEMU_NVDIMM_SIZE, in whole GiB; a sparse file)
+#   with a label area on the ACPI NFIT bus, placed by QEMU above RAM at
+#   a 1 GiB aligned address; the suite carves it into device-DAX and
+#   fsdax namespaces (scripts/guest-pmem.sh)
 #   one 1 GiB virtio-pmem device (asynchronous flush: no MAP_SYNC)
 #   one NVMe controller with a 64 MiB controller memory buffer, which
 #   the nvme driver publishes as P2PDMA memory
 # which leaves the guest 4.25 GiB of RAM, enough for a 1 GiB device-DAX
 # mapping plus the struct pages of every region.
 NVDIMM_SIZE=${QEMU_NVDIMM_SIZE:-6G}
+case $NVDIMM_SIZE in
+[1-9]*G) nvdimm_gib=${NVDIMM_SIZE%G} ;;
+*) nvdimm_gib=x ;;
+esac
+case $nvdimm_gib in *[!0-9]*) die "QEMU_NVDIMM_SIZE wants whole GiB (6G), got '$NVDIMM_SIZE'" ;; esac
 LABEL_SIZE=128K
 VPMEM_SIZE=1G
 NVME_SIZE=256M
@@ -109,7 +114,7 @@ if [ "$machine" = pmem ]; then
 	cmdline="$cmdline memmap=1G!4G memmap=1G!5G"
 	cmdline="$cmdline memmap=256M%6G-1+0xefffffff memmap=256M%0x1a0000000-1+0xefffffff"
 	cmdline="$cmdline memmap=256M%7G-1+0xefffffff"
-	set -- "$@" -machine pc,nvdimm=on -m 7G,slots=4,maxmem=16G \
+	set -- "$@" -machine pc,nvdimm=on -m "7G,slots=4,maxmem=$((nvdimm_gib + 10))G" \
 		-object "memory-backend-file,id=nvmem0,share=on,mem-path=$out/nvdimm0.img,size=$(stat -c %s "$out/nvdimm0.img")" \
 		-device "nvdimm,id=nvdimm0,memdev=nvmem0,label-size=$LABEL_SIZE" \
 		-object "memory-backend-file,id=vpmem0,share=on,mem-path=$out/vpmem0.img,size=$VPMEM_SIZE" \
