@@ -7,6 +7,8 @@ DEB_CONFIG ?= lean
 TESTS ?=
 EACH ?= 0
 
+PARTS ?=
+
 export LINUX_PKG_VERSION TESTS EACH EACH_FROM BENCH_RUNS BENCH_ITEMS
 
 SH := /bin/sh
@@ -34,7 +36,7 @@ KERNEL := $(B)/out/$(FLAVOUR)-check/arch/x86/boot/bzImage
 
 .DEFAULT_GOAL := all
 .PHONY: all help deps tree kernel tests tools run check deb export check-patches \
-	checkpatch compile-touched cross deps-cross bench clean distclean
+	checkpatch compile-touched cross deps-cross bench parts clean distclean
 
 help:
 	@echo 'Targets:'
@@ -53,6 +55,8 @@ help:
 	@echo '  export         write build/linux commits on top of base to patches/'
 	@echo '  check-patches  prove patches/ applies cleanly to a fresh base'
 	@echo '  checkpatch     run the tree'"'"'s checkpatch.pl on every patch'
+	@echo '  parts          build and boot the test kernel at the head of each part'
+	@echo '                 of the series (patches/parts) and run the suite there'
 	@echo '  compile-touched  compile the C files the series touches (allmodconfig;'
 	@echo '                 COMPILE_ARCH=arm64|powerpc|riscv|s390: defconfig + DAX)'
 	@echo '  cross          compile-touched for arm64, powerpc, riscv and s390, and'
@@ -61,7 +65,8 @@ help:
 	@echo '  distclean      remove build/ entirely (export your work first)'
 	@echo 'Variables:'
 	@echo '  BASELINE=1     use the unpatched base (check, run, all)'
-	@echo '  TESTS="a b"    run only these test programs (check)'
+	@echo '  TESTS="a b"    run only these test programs (check, parts)'
+	@echo '  PARTS="a b"    check only these parts (parts; default: all)'
 	@echo '  JOBS=N         parallel build jobs (default: nproc)'
 	@echo '  DEB_CONFIG=    lean (default: the tested config) or debian (distro config + DAX)'
 	@echo '  COMPILE_ARCH=  architecture for compile-touched (default x86_64)'
@@ -102,6 +107,9 @@ run: all tools
 
 check: all tests
 	@BASELINE=$(BASELINE) $(SH) $(S)/run-suite.sh $(KERNEL) $(B)/check-$(FLAVOUR)
+
+parts: all tests
+	@$(SH) $(S)/check-parts.sh $(PARTS)
 
 bench: tree
 	@$(SH) $(S)/deps.sh bench

@@ -1,6 +1,7 @@
 #!/bin/sh
 # build-kernel.sh FLAVOUR PROFILE [TARGET...]
-#   FLAVOUR  patched (build/linux) or baseline (the 'base' tag)
+#   FLAVOUR  patched (build/linux), baseline (the 'base' tag) or part
+#            (build/linux-part, where 'make parts' checks out a part)
 #   PROFILE  check (lean + dax + debug + users fragments, and series
 #            on the patched kernel), bench (lean + dax + bench), or
 #            debian (Debian's own amd64 config + dax.config: a
@@ -11,7 +12,7 @@
 set -eu
 . "$(dirname -- "$0")/lib.sh"
 
-[ $# -ge 2 ] || die "usage: build-kernel.sh patched|baseline check|bench [TARGET...]"
+[ $# -ge 2 ] || die "usage: build-kernel.sh patched|baseline|part check|bench|debian [TARGET...]"
 flavour=$1
 profile=$2
 shift 2
@@ -20,17 +21,26 @@ shift 2
 case $flavour in
 patched) src=$BUILD/linux ;;
 baseline) src=$BUILD/linux-base ;;
-*) die "unknown flavour '$flavour' (want patched or baseline)" ;;
+part) src=$BUILD/linux-part ;;	# a part's head, checked out by check-parts.sh
+*) die "unknown flavour '$flavour' (want patched, baseline or part)" ;;
 esac
+[ "$flavour" != part ] || [ -d "$src" ] ||
+	die "$src does not exist; 'make parts' checks out a part's head there"
 case $profile in
 check) fragments="$TOP/config/lean.config $TOP/config/dax.config $TOP/config/debug.config $TOP/config/users.config" ;;
 bench) fragments="$TOP/config/lean.config $TOP/config/dax.config $TOP/config/bench.config" ;;
 debian) fragments="$TOP/config/dax.config" ;;
 *) die "unknown profile '$profile' (want check, bench or debian)" ;;
 esac
-# The series' own tests (KUnit) build into the patched test kernel only.
-[ "$flavour-$profile" != patched-check ] ||
-	fragments="$fragments $TOP/config/series.config"
+# The series' own tests (KUnit) build into the patched test kernel only,
+# and into a part's once the series has added them.
+case $flavour-$profile in
+patched-check) fragments="$fragments $TOP/config/series.config" ;;
+part-check)
+	! grep -qs '^config ZONE_DEVICE_KUNIT_TEST$' "$src/mm/Kconfig" ||
+		fragments="$fragments $TOP/config/series.config"
+	;;
+esac
 
 [ -d "$BUILD/linux/.git" ] || die "$BUILD/linux does not exist; run 'make tree'"
 if [ "$flavour" = baseline ]; then

@@ -11,7 +11,7 @@ PATH=/usr/bin:$PATH
 [ -x "$cp" ] || die "$cp is missing; run 'make tree'"
 bad=0
 n=0
-for p in $(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/patches/series"); do
+for p in $(series_files); do
 	n=$((n + 1))
 	# FILE_PATH_CHANGES only asks whether MAINTAINERS needs a line for
 	# a new file; the files the series adds sit under paths that it

@@ -18,7 +18,11 @@ trap 'rm -rf "$tmp"' EXIT
 
 git -C "$TREE" format-patch -q --no-signature --zero-commit --no-numbered \
 	-o "$tmp" base..HEAD
-rm -f "$out"/*.patch
+# The cover letter is written by hand; only its shortlog and diffstat are
+# brought up to date, below.
+for f in "$out"/*.patch; do
+	[ "${f##*/}" = "$COVER_LETTER" ] || rm -f "$f"
+done
 {
 	printf '# Applied in this order to the pinned base by scripts/prepare-tree.sh.\n'
 	for f in "$tmp"/*.patch; do
@@ -28,7 +32,14 @@ rm -f "$out"/*.patch
 	done
 } >"$out/series"
 
+cover=$out/$COVER_LETTER
+if [ -f "$cover" ]; then
+	sh "$TOP/scripts/cover-letter.sh" "$TREE" "$cover" >"$tmp/cover"
+	mv "$tmp/cover" "$cover"
+else
+	warn "patches/$COVER_LETTER is missing: write one ('make check-patches' wants it)"
+fi
+
 n=$(git -C "$TREE" rev-list --count base..HEAD)
-hash=$(cat "$out/series" "$out"/*.patch 2>/dev/null | git hash-object --stdin)
-printf '%s %s\n' "$hash" "$(git -C "$TREE" rev-parse HEAD)" >"$TREE/.git/dax-applied"
-note "export: $n patch(es) written to patches/"
+printf '%s %s\n' "$(patches_hash)" "$(git -C "$TREE" rev-parse HEAD)" >"$TREE/.git/dax-applied"
+note "export: $n patch(es) written to patches/, and the cover letter's shortlog"

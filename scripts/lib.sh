@@ -75,3 +75,23 @@ need_space_mb() {
 	[ "$_ns_free" -ge "$2" ] ||
 		die "only ${_ns_free} MiB free under $1, need $2 MiB; free some space"
 }
+
+# The cover letter of the series: format-patch style, never applied.
+COVER_LETTER=0000-cover-letter.patch
+
+# series_files: the patch files that patches/series names, in order.
+series_files() {
+	[ -f "$TOP/patches/series" ] || die "patches/series is missing"
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/patches/series"
+}
+
+# patches_hash: one hash of patches/series and the patches it names,
+# which is what 'git am' applies (the cover letter is not).
+patches_hash() {
+	{
+		cat "$TOP/patches/series"
+		for _ph_p in $(series_files); do
+			cat "$TOP/patches/$_ph_p"
+		done
+	} 2>/dev/null | git hash-object --stdin
+}

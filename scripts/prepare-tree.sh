@@ -55,17 +55,6 @@ import_base() {
 	step_end
 }
 
-patches_hash() {
-	cat "$TOP/patches/series" "$TOP"/patches/*.patch 2>/dev/null |
-		git hash-object --stdin
-}
-
-# series_files: the patch files named in patches/series, in order.
-series_files() {
-	[ -f "$TOP/patches/series" ] || die "patches/series is missing"
-	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/patches/series"
-}
-
 apply_series() {
 	git_tree reset -q --hard base
 	git_tree clean -q -fdx

@@ -12,7 +12,9 @@
 # BASELINE=1 says KERNEL is the unpatched base: the guest then expects
 # the legacy DAX reference-count model, otherwise the series' one, and
 # fails the run when the booted kernel follows the other
-# (DAX_EXPECT_MODEL=legacy|refcounted overrides).
+# (DAX_EXPECT_MODEL=legacy|refcounted overrides). Tests of the base
+# kernel's bugs that the series fixes first skip on the base only
+# (DAX_BASE_FIXES=0|1 overrides: 1 for the base with those fixes).
 set -eu
 . "$(dirname -- "$0")/lib.sh"
 
@@ -29,6 +31,16 @@ case $model in
 legacy | refcounted) ;;
 *) die "DAX_EXPECT_MODEL must be legacy or refcounted, not '$model'" ;;
 esac
+# Every kernel of the series has the fixes that open it; tests of those
+# bugs skip on the base kernel only (DAX_BASE_FIXES=0|1 overrides).
+case ${BASELINE:-0} in
+1) fixes=${DAX_BASE_FIXES:-0} ;;
+*) fixes=${DAX_BASE_FIXES:-1} ;;
+esac
+case $fixes in
+0 | 1) ;;
+*) die "DAX_BASE_FIXES must be 0 or 1, not '$fixes'" ;;
+esac
 note "kernel: $kernel ($flavour: DAX pages $model)"
 
 # boot_suite MACHINE DIR QEMU-OPTION SUFFIX: one guest running the
@@ -38,6 +50,7 @@ boot_suite() {
 	step_begin "booting $kernel on the $1 machine (log: $2/console.log)"
 	"$TOP/scripts/qemu-run.sh" -t "${SUITE_TIMEOUT:-2400}" ${3:-} "$kernel" "$2" \
 		env TESTS="${TESTS:-}" DAX_EXPECT_MODEL="$model" DAX_MACHINE="$1" \
+		DAX_BASE_FIXES="$fixes" \
 		"$TOP/scripts/guest-suite.sh" 2>"$2.err" || true
 	step_end
 	if [ ! -f "$2/share/job.rc" ]; then

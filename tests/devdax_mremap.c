@@ -22,11 +22,11 @@ TEST_F(devdax, move_keeps_data)
 	 * The base kernel's get_old_pud() runs pud_none_or_clear_bad() on
 	 * a huge PUD: it logs "bad pud" and drops the mapping (the data
 	 * survives, the page is faulted in again). The splat check would
-	 * fail the run on a bug the series fixes (patch 0020).
+	 * fail the run on a bug the series fixes first.
 	 */
-	if (self->dax.align == SZ_1G && !dax_pages_refcounted())
+	if (self->dax.align == SZ_1G && !dax_base_bugs_fixed())
 		SKIP(return, "the base kernel clears a moved 1G PUD as \"bad pud\" "
-		     "(mm/mremap.c get_old_pud(); fixed by patch 0020)");
+		     "(mm/mremap.c get_old_pud(); fixed by the series' mremap fix)");
 	p = devdax_map(&self->dax, len, PROT_READ | PROT_WRITE);
 	ASSERT_NE(p, MAP_FAILED);
 	fill_pattern(p, len, 61);
