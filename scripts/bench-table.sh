@@ -148,7 +148,7 @@ END {
 	}
 
 	if (boot["bs"] && boot["ps"]) {
-		print "\n## Scale: device DAX of 1 to 256 GiB, struct pages on the device\n"
+		print "\n## Scale: device DAX as it grows, struct pages on the device\n"
 		print "One more boot of each kernel with a large sparse NVDIMM"
 		print "(scripts/guest-scale.sh). Per GiB: probe is the bind of device_dax"
 		print "(the memmap of the whole device is set up), fault one access per"

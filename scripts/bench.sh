@@ -66,13 +66,13 @@ HUGEPAGES="hugepagesz=2M hugepages=512 hugepagesz=1G hugepages=1"
 bench_boot() {
 	flavour=$1
 	dir=$2
+	if [ "${BENCH_REUSE:-0}" = 1 ] && [ "$(cat "$dir/share/job.rc" 2>/dev/null)" = 0 ]; then
+		note "==> $3 on the $flavour kernel: reusing $dir (BENCH_REUSE=1)"
+		return 0
+	fi
 	step_begin "$3 on the $flavour kernel (log: $dir/console.log)"
 	script=$4
 	shift 4
-	if [ "${BENCH_REUSE:-0}" = 1 ] && [ "$(cat "$dir/share/job.rc" 2>/dev/null)" = 0 ]; then
-		note "==> reusing the finished boot in $dir (BENCH_REUSE=1)"
-		return 0
-	fi
 	rm -rf "$dir"
 	GUEST_CMDLINE="$HUGEPAGES ${GUEST_CMDLINE:-}" \
 	QEMU_NVDIMM_SIZE=${QEMU_NVDIMM_SIZE:-5G} \
