@@ -46,9 +46,14 @@ step_end() {
 	printf '==> %s: done in %s\n' "$STEP_NAME" "$(elapsed "$STEP_T0")"
 }
 
+# elapsed START: the time since START (date +%s), as minutes() gives it.
 elapsed() {
-	_el_s=$(( $(date +%s) - $1 ))
-	printf '%dm%02ds' $((_el_s / 60)) $((_el_s % 60))
+	minutes $(( $(date +%s) - $1 ))
+}
+
+# minutes SECONDS: "12m05s".
+minutes() {
+	printf '%dm%02ds' $(($1 / 60)) $(($1 % 60))
 }
 
 # run_logged LOG CMD...: run a command with its output in LOG; on failure

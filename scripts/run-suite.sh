@@ -23,19 +23,15 @@ kernel=$1
 out=$2
 ls "$BUILD"/tests/* >/dev/null 2>&1 || die "no test programs in $BUILD/tests; run 'make tests'"
 
+# Every kernel of the series has the fixes that open it; tests of those
+# bugs skip on the base kernel only (DAX_BASE_FIXES=0|1 overrides).
 case ${BASELINE:-0} in
-1) model=${DAX_EXPECT_MODEL:-legacy} flavour="base kernel" ;;
-*) model=${DAX_EXPECT_MODEL:-refcounted} flavour="patched kernel" ;;
+1) model=${DAX_EXPECT_MODEL:-legacy} fixes=${DAX_BASE_FIXES:-0} flavour="base kernel" ;;
+*) model=${DAX_EXPECT_MODEL:-refcounted} fixes=${DAX_BASE_FIXES:-1} flavour="patched kernel" ;;
 esac
 case $model in
 legacy | refcounted) ;;
 *) die "DAX_EXPECT_MODEL must be legacy or refcounted, not '$model'" ;;
-esac
-# Every kernel of the series has the fixes that open it; tests of those
-# bugs skip on the base kernel only (DAX_BASE_FIXES=0|1 overrides).
-case ${BASELINE:-0} in
-1) fixes=${DAX_BASE_FIXES:-0} ;;
-*) fixes=${DAX_BASE_FIXES:-1} ;;
 esac
 case $fixes in
 0 | 1) ;;
