@@ -44,11 +44,16 @@ part_lines | while read -r name last model; do
 	esac
 done || exit 1
 mkdir -p "$out"
-summary=$out/summary.md
-{
+
+# write_summary: the table of every part that has a result, in series
+# order; parts run one at a time (PARTS=...) add their rows to it.
+write_summary() {
 	printf '| part | head | model | build | suite | closing line |\n'
 	printf '| --- | --- | --- | ---: | ---: | --- |\n'
-} >"$summary"
+	for p in $names; do
+		[ ! -f "$out/$p.row" ] || cat "$out/$p.row"
+	done
+}
 
 failed=0
 nl='
@@ -76,7 +81,7 @@ for line in $(part_lines); do
 	t0=$(date +%s)
 	sh "$TOP/scripts/build-kernel.sh" part check
 	t1=$(date +%s)
-	rm -rf "${out:?}/$name"
+	rm -rf "${out:?}/$name" "$out/$name.row"
 	BASELINE=0 DAX_EXPECT_MODEL=$model sh "$TOP/scripts/run-suite.sh" \
 		"$BUILD/out/part-check/arch/x86/boot/bzImage" "$out/$name" |
 		tee "$out/$name.suite" || true
@@ -88,9 +93,10 @@ for line in $(part_lines); do
 	esac
 	printf '| %s | %s %s | %s | %s | %s | %s |\n' "$name" "$last" "$subject" \
 		"$model" "$(minutes $((t1 - t0)))" "$(minutes $((t2 - t1)))" \
-		"$closing" >>"$summary"
+		"$closing" >"$out/$name.row"
 	note "part $name: $closing"
 done
 IFS=' 	'
-cat "$summary"
+write_summary >"$out/summary.md"
+cat "$out/summary.md"
 [ "$failed" -eq 0 ] || die "$failed part(s) failed the suite; see $out"

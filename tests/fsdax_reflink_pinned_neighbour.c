@@ -78,15 +78,6 @@ static void *cow_write(void *arg)
 	return async_call_return(c, 0);
 }
 
-static int async_call_wait(struct async_call *c, long ms)
-{
-	long end = now_ms() + ms;
-
-	while (!async_call_done(c) && now_ms() < end)
-		usleep(10 * 1000);
-	return async_call_done(c);
-}
-
 /* A's [2M, CUT) holds the pattern but for the copied page; B is unchanged. */
 static void check_contents(struct __test_metadata *_metadata,
 			   FIXTURE_DATA(neighbour) *self)

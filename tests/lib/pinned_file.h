@@ -82,6 +82,14 @@ static inline int async_call_done(struct async_call *c)
 	return __atomic_load_n(&c->done, __ATOMIC_ACQUIRE);
 }
 
+/* Wait up to @ms for @c to return; true when it did (it is not joined). */
+static inline int async_call_wait(struct async_call *c, long ms)
+{
+	for (long waited = 0; waited < ms && !async_call_done(c); waited += 10)
+		usleep(10 * 1000);
+	return async_call_done(c);
+}
+
 /* pread(fd, buf, len, 0): the read the FUSE server holds back */
 static inline void *direct_read(void *arg)
 {
