@@ -7,7 +7,7 @@
 #                                     fsdax -> ext2 -o dax; and with the
 #                                     struct pages on the device
 #                                     (--map=dev): devdax at 2M and 4K,
-#                                     fsdax -> ext4 and xfs
+#                                     fsdax -> ext4 and xfs (rmapbt=1)
 #   virtio-pmem (asynchronous flush): ext4, -o dax=always
 #   brd ram disk:                     a plain block device for O_DIRECT
 #   soft-reserved RAM (memmap=...%):  one device-DAX instance of
@@ -80,7 +80,9 @@ if [ "${PMEM_EXTRAS:-1}" != 0 ]; then
 		ext2) mkfs.ext2 -q -F -b 4096 "/dev/$2" && mount -o dax "/dev/$2" "$3" ;;
 		ext4) mkfs.ext4 -q -F -b 4096 -E stride=512,stripe_width=512 "/dev/$2" &&
 			mount -o dax=always "/dev/$2" "$3" ;;
-		xfs) mkfs.xfs -q -f -m reflink=1 -d su=2m,sw=1,agcount=2 "/dev/$2" &&
+		# with the reverse-mapping btree, xfs itself handles memory
+		# failure in its files (by file range: mf_dax_kill_procs())
+		xfs) mkfs.xfs -q -f -m reflink=1,rmapbt=1 -d su=2m,sw=1,agcount=2 "/dev/$2" &&
 			mount -o dax=always "/dev/$2" "$3" ;;
 		esac || die "$1 -o dax on /dev/$2"
 	}

@@ -40,13 +40,16 @@ pmem_sysfs_read fsdax_unbind_while_mapped devdax_unbind_while_pinned"
 
 # Second passes: programs run again on other backings, their DAX_*
 # variables pointed at the pass's devices ("NAME@PASS" in the results):
-#   mapdev  namespaces whose struct pages live on the device (--map=dev)
+#   mapdev  namespaces whose struct pages live on the device (--map=dev);
+#           its xfs has rmapbt, so memory failure there goes through xfs
+#           (fsdax_hwpoison_pmd runs last: its poison stays in the media)
 #   hmem    the device-DAX instance of dax_hmem (soft-reserved RAM, 2M)
 #   cxl     device DAX on a CXL pmem region (2M, 4K), in the CXL guest only
 # A variant whose device the pass lacks skips with the variable's name.
 PASS_MAPDEV="devdax_refcount_audit devdax_fault_rw devdax_fork devdax_mremap
 devdax_partial_munmap devdax_longterm_pin selftest_gup_test
-fsdax_refcount_audit fsdax_pte_fault fsdax_pmd_fault fsdax_truncate_while_pinned"
+fsdax_refcount_audit fsdax_pte_fault fsdax_pmd_fault fsdax_truncate_while_pinned
+fsdax_hwpoison_pmd"
 PASS_HMEM="devdax_refcount_audit devdax_fault_rw devdax_fork devdax_mremap
 devdax_partial_munmap devdax_mprotect devdax_madv_dontneed devdax_longterm_pin"
 PASS_CXL="devdax_refcount_audit devdax_fault_rw devdax_fork devdax_mremap
