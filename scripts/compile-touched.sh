@@ -129,7 +129,9 @@ for c in $commits; do
 	n=$((n + 1))
 	[ "$n" -ge "$from" ] || continue
 	subject=$(git -C "$tree" log -1 --format=%s "$c")
-	git -C "$src" checkout -q --detach "$c"
+	# -f: a run stopped mid-checkout leaves the worktree dirty, and the
+	# worktree holds nothing but commits of the series.
+	git -C "$src" checkout -q -f --detach "$c"
 	step_begin "[$n/$total] $subject"
 	compile_files "$@"
 	step_end
