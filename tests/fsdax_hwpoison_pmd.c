@@ -28,6 +28,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include "lib/dax_test.h"
+#include "lib/kmsg.h"
 
 #define FILE_LEN	SZ_2M
 #define BAD		0x10000UL	/* the poisoned page, inside the extent */
@@ -161,16 +162,15 @@ TEST_F(poison, pmd_mapped_reports_failing_page)
  */
 static unsigned long sigbus_record_pfn(int kfd, pid_t pid)
 {
+	static const char failure[] = "Memory failure: ";
 	char rec[1024], who[32];
-	const char *at;
-	ssize_t n;
+	const char *msg;
 
 	snprintf(who, sizeof(who), ":%d due to", (int)pid);
-	while ((n = read(kfd, rec, sizeof(rec) - 1)) > 0) {
-		rec[n] = 0;
-		at = strstr(rec, "Memory failure: ");
-		if (at && strstr(rec, "Sending SIGBUS to") && strstr(rec, who))
-			return strtoul(at + strlen("Memory failure: "), NULL, 16);
+	while ((msg = kmsg_watch_next(kfd, rec, sizeof(rec)))) {
+		if (!strncmp(msg, failure, strlen(failure)) &&
+		    strstr(msg, "Sending SIGBUS to") && strstr(msg, who))
+			return strtoul(msg + strlen(failure), NULL, 16);
 	}
 	return 0;
 }
@@ -185,9 +185,8 @@ TEST_F(poison, pmd_mapped_failure_names_failing_pfn)
 	if (!dax_base_bugs_fixed() && !strcmp(variant->env, ENV_XFS_DIR))
 		SKIP(return, "base kernel: xfs with rmapbt names the PMD entry's first page (series fix 0008)");
 	ASSERT_NE(pfn, 0) TH_LOG("no pfn in pagemap for the page to poison");
-	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	kfd = kmsg_watch_start();
 	ASSERT_GE(kfd, 0) TH_LOG("/dev/kmsg: %s", strerror(errno));
-	ASSERT_GE(lseek(kfd, 0, SEEK_END), 0);
 
 	si = poison_page(_metadata, self->p + BAD);
 	expect_sigbus_at_bad_page(_metadata, &si, self->p, 21);

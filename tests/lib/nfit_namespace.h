@@ -4,14 +4,15 @@
  * away or read every attribute of one: scripts/guest-pmem.sh leaves
  * about 1.25 GiB of the emulated NVDIMM free after carving its device-DAX
  * instances, and the suite's shared namespaces must stay as they are.
- * Also a watch on the kernel log, to tell a clean run from one that
- * oopsed in some other process.
+ * The tests that use them watch the kernel log (lib/kmsg.h) for an oops
+ * in some other process.
  */
 #ifndef NFIT_NAMESPACE_H
 #define NFIT_NAMESPACE_H
 
 #include <libgen.h>
 #include "dax_test.h"
+#include "kmsg.h"
 
 struct nfit_ns {
 	char dev[32];		/* namespaceX.Y */
@@ -90,64 +91,6 @@ static inline int blockdev_parent(const char *blockdev, char *name, size_t len)
 	target[n] = 0;
 	snprintf(name, len, "%s", basename(target));
 	return 0;
-}
-
-/* Lines of the kernel log that report a kernel bug. */
-static inline int kmsg_line_is_splat(const char *msg)
-{
-	static const char *const marks[] = {
-		"BUG:", "Oops", "WARNING:", "kernel BUG", "Bad page",
-		"general protection fault", "Call Trace:",
-	};
-
-	for (unsigned int i = 0; i < ARRAY_SIZE(marks); i++)
-		if (strstr(msg, marks[i]))
-			return 1;
-	return 0;
-}
-
-/* Start watching /dev/kmsg from its current end; -1 if unavailable. */
-static inline int kmsg_watch_start(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-/*
- * Read what the kernel logged since kmsg_watch_start() (or the last
- * call); copy the first splat line into @line and return how many lines
- * report one.
- */
-static inline int kmsg_watch_splats(int fd, char *line, size_t len)
-{
-	char rec[2048];
-	int splats = 0;
-
-	if (fd < 0)
-		return 0;
-	for (;;) {
-		ssize_t n = read(fd, rec, sizeof(rec) - 1);
-		char *msg;
-
-		if (n < 0 && errno == EPIPE)
-			continue;	/* records were overwritten */
-		if (n <= 0)
-			break;
-		rec[n] = 0;
-		msg = strchr(rec, ';');
-		msg = msg ? msg + 1 : rec;
-		msg[strcspn(msg, "\n")] = 0;
-		if (kmsg_line_is_splat(msg) && !splats++ && len) {
-			size_t l = strlen(msg) < len ? strlen(msg) : len - 1;
-
-			memcpy(line, msg, l);
-			line[l] = 0;
-		}
-	}
-	return splats;
 }
 
 /* Wait up to @ms for @pid; its wait status, or -1 if it did not end. */

@@ -23,6 +23,7 @@
 #include <linux/types.h>
 
 #include "dax_test.h"
+#include "kmsg.h"
 
 /* From mm/gup_test.h of the pinned tree (the debugfs ABI of gup_test). */
 #define GUP_TEST_FILE			"/sys/kernel/debug/gup_test"
@@ -85,38 +86,25 @@ static inline int page_refs_read(void *addr, struct page_refs *r)
 		.nr_pages_per_call = 1,
 		.which_pages = { 1 },
 	};
-	char rec[8192];
+	char rec[8192], *msg;
 	int gfd, kfd, got = 0, ret = 0;
 
 	memset(r, 0, sizeof(*r));
 	gfd = open(GUP_TEST_FILE, O_RDWR);
 	if (gfd < 0)
 		return -errno;
-	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	kfd = kmsg_watch_start();	/* only records from now on */
 	if (kfd < 0) {
 		ret = -errno;
 		close(gfd);
 		return ret;
 	}
-	lseek(kfd, 0, SEEK_END);	/* only records from now on */
 	if (ioctl(gfd, DUMP_USER_PAGES_TEST, &gup))
 		ret = -errno;
 	else if (gup.size != SZ_4K)
 		ret = -EFAULT;		/* GUP did not take the page */
 	close(gfd);
-	while (!ret) {
-		ssize_t n = read(kfd, rec, sizeof(rec) - 1);
-		char *msg;
-
-		if (n < 0 && errno == EPIPE)
-			continue;	/* records overwritten: read on */
-		if (n <= 0)
-			break;
-		rec[n] = 0;
-		msg = strchr(rec, ';');
-		if (!msg)
-			continue;
-		msg++;
+	while (!ret && (msg = kmsg_watch_next(kfd, rec, sizeof(rec)))) {
 		if (!got && sscanf(msg, "page: refcount:%d mapcount:%d",
 				   &r->refcount, &r->mapcount) == 2) {
 			char *pfn = strstr(msg, " pfn:");
