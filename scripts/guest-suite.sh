@@ -35,7 +35,7 @@ EARLY="dax_kernel_model$at"
 # (Audits of device-DAX reference counts sort before devdax_unbind_*
 # and devdax_reconfigure_*, which recreate the struct pages.)
 LATE="fsdax_unmount_after_use devdax_unbind_while_mapped
-devdax_reconfigure_system_ram fsdax_hwpoison fsdax_hwpoison_pmd
+devdax_reconfigure_system_ram fsdax_hwpoison_idle fsdax_hwpoison fsdax_hwpoison_pmd
 pmem_sysfs_read fsdax_unbind_while_mapped devdax_unbind_while_pinned"
 
 # Second passes: programs run again on other backings, their DAX_*

@@ -8,7 +8,8 @@
  * ndctl reads on raw namespaces too, says "0" or "1".
  *
  * The base kernel and the series agree. Each case makes its own
- * namespace on the NFIT region and destroys it; the reads run in a child
+ * namespace on the NFIT region and destroys it, one of them after taking
+ * it through every mode in turn; the reads run in a child
  * process, so that one that oopses is reported rather than fatal.
  */
 #include <dirent.h>
@@ -80,6 +81,7 @@ FIXTURE_VARIANT(ns)
 {
 	const char *args;
 	int has_write_cache;	/* a pmem disk that DAX can map, or raw */
+	const char *then[4];	/* modes to reconfigure it to, one by one */
 };
 
 FIXTURE_VARIANT_ADD(ns, sector)
@@ -95,6 +97,13 @@ FIXTURE_VARIANT_ADD(ns, fsdax)
 FIXTURE_VARIANT_ADD(ns, devdax)
 {
 	.args = "-m devdax --map=mem -s 64M", .has_write_cache = 0,
+};
+
+/* one namespace through every mode, and back: attributes after a change */
+FIXTURE_VARIANT_ADD(ns, mode_changes)
+{
+	.args = "-m raw -s 64M", .has_write_cache = 1,
+	.then = { "-m sector", "-m fsdax --map=mem", "-m devdax --map=mem", "-m raw" },
 };
 
 /* last: if its reads kill the reader, the namespace is left in place */
@@ -129,7 +138,9 @@ FIXTURE_TEARDOWN(ns)
 		close(self->kmsg);
 }
 
-TEST_F_TIMEOUT(ns, every_attribute_reads_cleanly, 90)
+/* Read every attribute of the namespace as it is now, in a child. */
+static void read_namespace(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(ns) *self, int has_write_cache)
 {
 	char dirs[4][PATH_MAX], link[PATH_MAX], splat[256] = "";
 	struct sysfs_report *r;
@@ -211,12 +222,29 @@ TEST_F_TIMEOUT(ns, every_attribute_reads_cleanly, 90)
 	if (splats)
 		self->keep = 1;
 
-	if (variant->has_write_cache && !self->keep) {
+	if (has_write_cache && !self->keep) {
 		r->write_cache[strcspn(r->write_cache, "\n")] = 0;
 		TH_LOG("dax/write_cache of %s: \"%s\"", self->ns.blockdev, r->write_cache);
 		EXPECT_TRUE(!strcmp(r->write_cache, "0") || !strcmp(r->write_cache, "1"));
 	}
 	munmap(r, sizeof(*r));
+}
+
+TEST_F_TIMEOUT(ns, every_attribute_reads_cleanly, 180)
+{
+	read_namespace(_metadata, self, variant->has_write_cache);
+	for (int i = 0; i < 4 && variant->then[i] && !self->keep; i++) {
+		char args[128];
+
+		snprintf(args, sizeof(args), "-f -e %s %s", self->ns.dev,
+			 variant->then[i]);
+		ASSERT_EQ(nfit_ns_create(&self->ns, args), 0)
+			TH_LOG("ndctl create-namespace %s: %s", args, self->ns.out);
+		TH_LOG("reconfigured %s", args);
+		read_namespace(_metadata, self,
+			       !strcmp(variant->then[i], "-m raw") ||
+			       !strncmp(variant->then[i], "-m fsdax", 8));
+	}
 }
 
 TEST_HARNESS_MAIN
