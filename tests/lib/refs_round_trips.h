@@ -292,6 +292,47 @@ static inline void rt_rmap_counters_balance(struct __test_metadata *_metadata,
 }
 
 /*
+ * The counters come back exactly after a munmap of part of the mapping
+ * (a unit is left), of the rest, and after the exit of a child that
+ * mapped the whole range. A range's huge PMD zaps take theirs off once,
+ * at the end of the range (zap_pmd_range()), so each of these is one
+ * range to settle.
+ */
+static inline void rt_rmap_counters_partial_and_exit(
+		struct __test_metadata *_metadata, struct refs_audit *a)
+{
+	struct rmap_counts before, part, after;
+	int status;
+	uint8_t *m;
+	pid_t pid;
+
+	ASSERT_EQ(munmap(a->obs, a->len), 0);
+	a->obs = MAP_FAILED;
+	rmap_quiesce();
+	ASSERT_EQ(rmap_snapshot(&before), 0);
+	m = audit_map_touched(a);
+	ASSERT_NE(m, MAP_FAILED);
+	ASSERT_EQ(munmap(m + a->unit, a->len - a->unit), 0);
+	ASSERT_EQ(rmap_snapshot(&part), 0);
+	EXPECT_RMAP_DELTA(before, part, rmap_expected_rise(a->unit, a->unit),
+			  "one unit left mapped");
+	ASSERT_EQ(munmap(m, a->unit), 0);
+	ASSERT_EQ(rmap_snapshot(&after), 0);
+	EXPECT_RMAP_DELTA(before, after, ((struct rmap_counts){ 0, 0 }),
+			  "after munmap of the rest");
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid)
+		_exit(audit_map_touched(a) == MAP_FAILED);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_EQ(status, 0) TH_LOG("the child could not map the range");
+	ASSERT_EQ(rmap_snapshot(&after), 0);
+	EXPECT_RMAP_DELTA(before, after, ((struct rmap_counts){ 0, 0 }),
+			  "after a child that mapped the range exited");
+}
+
+/*
  * The TEST_F()s of the shared round trips, for a fixture whose audit is
  * self->a. The including program adds its own (mremap, read then
  * write, pins, idleness), whose rules differ between device DAX and
@@ -313,6 +354,8 @@ static inline void rt_rmap_counters_balance(struct __test_metadata *_metadata,
 	TEST_F(fixture, process_vm_readv_round_trip)				\
 	{ rt_process_vm_readv_round_trip(_metadata, &self->a); }		\
 	TEST_F(fixture, rmap_counters_balance)					\
-	{ rt_rmap_counters_balance(_metadata, &self->a); }
+	{ rt_rmap_counters_balance(_metadata, &self->a); }			\
+	TEST_F(fixture, rmap_counters_partial_and_exit)				\
+	{ rt_rmap_counters_partial_and_exit(_metadata, &self->a); }
 
 #endif /* REFS_ROUND_TRIPS_H */
