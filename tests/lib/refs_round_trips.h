@@ -265,6 +265,24 @@ static inline void rt_process_vm_readv_round_trip(struct __test_metadata *_metad
 }
 
 /*
+ * Unmap the observer (it maps the same pages, so the count must start
+ * from nothing), snapshot the counters into @before, and return a
+ * fresh touched mapping (MAP_FAILED on failure; a->obs is MAP_FAILED
+ * after).
+ */
+static inline uint8_t *rmap_counted_map(struct refs_audit *a,
+					struct rmap_counts *before)
+{
+	if (munmap(a->obs, a->len))
+		return MAP_FAILED;
+	a->obs = MAP_FAILED;
+	rmap_quiesce();
+	if (rmap_snapshot(before))
+		return MAP_FAILED;
+	return audit_map_touched(a);
+}
+
+/*
  * nr_mapped and nr_file_pmdmapped rise by what one mapping maps and come
  * back exactly after munmap. The observer maps the same pages, so it
  * goes first (a->obs is MAP_FAILED after) and the count starts from
@@ -276,11 +294,7 @@ static inline void rt_rmap_counters_balance(struct __test_metadata *_metadata,
 	struct rmap_counts before, mapped, after;
 	uint8_t *m;
 
-	ASSERT_EQ(munmap(a->obs, a->len), 0);
-	a->obs = MAP_FAILED;
-	rmap_quiesce();
-	ASSERT_EQ(rmap_snapshot(&before), 0);
-	m = audit_map_touched(a);
+	m = rmap_counted_map(a, &before);
 	ASSERT_NE(m, MAP_FAILED);
 	ASSERT_EQ(rmap_snapshot(&mapped), 0);
 	ASSERT_EQ(munmap(m, a->len), 0);
@@ -306,11 +320,7 @@ static inline void rt_rmap_counters_partial_and_exit(
 	uint8_t *m;
 	pid_t pid;
 
-	ASSERT_EQ(munmap(a->obs, a->len), 0);
-	a->obs = MAP_FAILED;
-	rmap_quiesce();
-	ASSERT_EQ(rmap_snapshot(&before), 0);
-	m = audit_map_touched(a);
+	m = rmap_counted_map(a, &before);
 	ASSERT_NE(m, MAP_FAILED);
 	ASSERT_EQ(munmap(m + a->unit, a->len - a->unit), 0);
 	ASSERT_EQ(rmap_snapshot(&part), 0);
