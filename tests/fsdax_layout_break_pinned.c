@@ -15,13 +15,16 @@
  * kernel: see there). The call runs on a thread of its own; "blocked"
  * is its state in /proc/self/task/TID/stat (asleep, or for the second
  * inode of an xfs remap, which polls with its locks dropped, still
- * running the call after two seconds), never just a sleep.
+ * running the call after two seconds), never just a sleep. A truncate
+ * held for long backs off (it sleeps a few times, not ten times a
+ * second) and, on the series, says once what it waits for.
  */
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include "lib/page_refs.h"
 #include "lib/pinned_file.h"
 
 #define FILE_LEN	(2 * SZ_2M)
@@ -345,6 +348,87 @@ TEST_F(pinned, truncate_held_by_unread_pipe)
 	blocked_until_release(_metadata, &self->h, HOLD_PIPE, do_truncate, self->h.pf.f.fd, -1, 0);
 	ASSERT_EQ(fstat(self->h.pf.f.fd, &st), 0);
 	EXPECT_EQ(st.st_size, PIN_OFF);
+}
+
+/* How many times thread @tid has gone to sleep; -1 if unknown. */
+static long thread_sleeps(pid_t tid)
+{
+	char path[64], line[128];
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/*
+ * A page held for longer than the series' report delay (10 s): the call
+ * stays blocked, and the waiter looks at the page less and less often,
+ * not every 100 ms (140 sleeps in 14 s); it backs off to once a second,
+ * some 17 sleeps. The series also says once, in the kernel log, which
+ * inode waits for which pfn. Expected difference: the base kernel waits
+ * for its put_page() hook without a timer (one sleep) and says nothing.
+ */
+#define LONG_HOLD_S	14
+#define LONG_HOLD_MAX_SLEEPS	40
+
+TEST_F(pinned, truncate_held_long_backs_off_and_says_so)
+{
+	struct op_call op = { .fn = do_truncate, .fd = self->h.pf.f.fd,
+			      .fd2 = -1 };
+	struct iovec iov = { self->h.pf.p + PIN_OFF, SZ_4K };
+	char how[128] = "", rec[2048], want[96], *msg;
+	int kfd, reports = 0, want_reports;
+	long sleeps_before, sleeps;
+	struct page_refs r;
+	struct stat st;
+
+	ASSERT_EQ(fstat(self->h.pf.f.fd, &st), 0);
+	ASSERT_EQ(page_refs_read(self->h.pf.p + PIN_OFF, &r), 0);
+	snprintf(want, sizeof(want), " inode %lu waits for pfn %#lx,",
+		 (unsigned long)st.st_ino, r.pfn);
+	ASSERT_EQ(pipe(self->h.pipefd), 0);
+	ASSERT_EQ(vmsplice(self->h.pipefd[1], &iov, 1, 0), (ssize_t)SZ_4K)
+		TH_LOG("vmsplice: %s", strerror(errno));
+	kfd = kmsg_watch_start();
+	ASSERT_GE(kfd, 0) TH_LOG("/dev/kmsg: %s", strerror(errno));
+
+	ASSERT_EQ(pthread_create(&op.thread, NULL, op_thread, &op), 0);
+	ASSERT_TRUE(call_is_blocked(&op, how, sizeof(how)))
+		TH_LOG("the truncate finished while a pipe held the page");
+	sleeps_before = thread_sleeps(op.tid);
+	sleep(LONG_HOLD_S);
+	sleeps = thread_sleeps(op.tid) - sleeps_before;
+	EXPECT_FALSE(__atomic_load_n(&op.done, __ATOMIC_ACQUIRE))
+		TH_LOG("the truncate finished while a pipe held the page");
+	while ((msg = kmsg_watch_next(kfd, rec, sizeof(rec))))
+		if (!strncmp(msg, "dax_break_layout: ", 18) && strstr(msg, want))
+			reports++;
+	close(kfd);
+	TH_LOG("held %d s (%s): %ld sleeps, %d reports of \"%s\"",
+	       LONG_HOLD_S, how, sleeps, reports, want);
+	EXPECT_GE(sleeps_before, 0);
+	EXPECT_LE(sleeps, LONG_HOLD_MAX_SLEEPS)
+		TH_LOG("the waiter polls instead of backing off");
+	want_reports = dax_pages_refcounted() ? 1 : 0;
+	EXPECT_EQ(reports, want_reports)
+		TH_LOG("the long wait was reported %d times, want %d (%s)",
+		       reports, want_reports, dax_model_name());
+
+	close(self->h.pipefd[0]);
+	close(self->h.pipefd[1]);
+	self->h.pipefd[0] = self->h.pipefd[1] = -1;
+	ASSERT_TRUE(call_finishes_within(&op, 20))
+		TH_LOG("the truncate is still blocked 20 s after the pipe went");
+	pthread_join(op.thread, NULL);
+	EXPECT_EQ(op.ret, 0) TH_LOG("ftruncate: %s", strerror(op.err));
 }
 
 TEST_F(remap, ficlone_into_pinned_file)
