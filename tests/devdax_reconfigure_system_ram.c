@@ -6,20 +6,6 @@
  */
 #include "lib/dax_test.h"
 
-static long mem_total_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemTotal: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 static int daxctl(const char *args, const char *dev)
 {
 	char cmd[256];
@@ -43,17 +29,17 @@ FIXTURE_TEARDOWN(devdax) { devdax_close(&self->dax); }
 
 TEST_F_TIMEOUT(devdax, to_system_ram_and_back, 180)
 {
-	long before = mem_total_kb(), as_ram, after;
+	long before = meminfo_field_kb("MemTotal"), as_ram, after;
 	size_t len = SZ_2M;
 	uint8_t *p;
 
 	ASSERT_EQ(daxctl("-m system-ram", self->dax.path), 0);
-	as_ram = mem_total_kb();
+	as_ram = meminfo_field_kb("MemTotal");
 	EXPECT_GE(as_ram - before, 128 * 1024)
 		TH_LOG("MemTotal %ld -> %ld kB", before, as_ram);
 
 	ASSERT_EQ(daxctl("-m devdax -f", self->dax.path), 0);
-	after = mem_total_kb();
+	after = meminfo_field_kb("MemTotal");
 	EXPECT_EQ(after, before) TH_LOG("MemTotal %ld -> %ld kB", as_ram, after);
 
 	self->dax.fd = open(self->dax.path, O_RDWR);

@@ -12,7 +12,13 @@
  *            but not "exclusive" (mapcount 0);
  *  - series: DAX pages are mapped with a reference and a mapcount like
  *            page-cache pages, so smaps counts them in Rss and pagemap
- *            reports file-backed and exclusively mapped.
+ *            reports file-backed and exclusively mapped; smaps counts a
+ *            2M mapping in FilePmdMapped.
+ *  - both:   smaps' FilePmdMapped is what the mapping added to that of
+ *            /proc/meminfo (base: 0, it sees no devmap entry).
+ *  - the fixes: KernelPageSize is the device's alignment, also in a
+ *            kernel without CONFIG_HUGETLB_PAGE (0009; the base kernel
+ *            says 4 kB there).
  *  - both:   a pagemap walk splits a PUD device-DAX mapping (the walk
  *            has no PUD handler), so the entry reads as not present and
  *            the next access faults it back with the same data.
@@ -66,22 +72,30 @@ FIXTURE_TEARDOWN(devdax) { devdax_close(&self->dax); }
 
 TEST_F(devdax, accounting_of_populated_mapping)
 {
+	long meminfo_pmd_before = meminfo_field_kb("FilePmdMapped");
 	size_t len = devdax_test_len(&self->dax);
 	int refcounted = dax_pages_refcounted();
-	long rss;
+	long rss, pmd_kb, meminfo_pmd_kb, page_kb;
 	uint64_t pm;
 	uint8_t *p;
 
+	ASSERT_GE(meminfo_pmd_before, 0);
 	p = devdax_map(&self->dax, len, PROT_READ | PROT_WRITE);
 	ASSERT_NE(p, MAP_FAILED);
 	fill_pattern(p, len, 131);
 
+	meminfo_pmd_kb = meminfo_field_kb("FilePmdMapped") - meminfo_pmd_before;
 	rss = smaps_field_kb(p, "Rss");
+	pmd_kb = smaps_field_kb(p, "FilePmdMapped");
+	page_kb = smaps_field_kb(p, "KernelPageSize");
 	pm = pagemap_entry(p + SZ_4K);
-	TH_LOG("%s kernel, align %zu: Rss %ld kB of %zu kB; pagemap present %d file %d exclusive %d",
+	TH_LOG("%s kernel, align %zu: Rss %ld kB of %zu kB, FilePmdMapped %ld kB (meminfo +%ld kB), KernelPageSize %ld kB; pagemap present %d file %d exclusive %d",
 	       refcounted ? "refcounted-DAX" : "base", self->dax.align, rss,
-	       len >> 10, !!(pm & PM_PRESENT), !!(pm & PM_FILE),
-	       !!(pm & PM_MMAP_EXCLUSIVE));
+	       len >> 10, pmd_kb, meminfo_pmd_kb, page_kb, !!(pm & PM_PRESENT),
+	       !!(pm & PM_FILE), !!(pm & PM_MMAP_EXCLUSIVE));
+	if (dax_base_bugs_fixed())
+		EXPECT_EQ(page_kb, (long)(self->dax.align >> 10))
+			TH_LOG("KernelPageSize is not the device's alignment");
 
 	if (self->dax.align == SZ_1G) {
 		EXPECT_EQ(pm & PM_PRESENT, 0) TH_LOG("PUD was not split by the walk");
@@ -92,6 +106,10 @@ TEST_F(devdax, accounting_of_populated_mapping)
 
 	ASSERT_NE(pm & PM_PRESENT, 0);
 	EXPECT_NE(pm & PM_PFN_MASK, 0);
+	EXPECT_EQ(pmd_kb, refcounted && self->dax.align == SZ_2M ?
+			  (long)(len >> 10) : 0);
+	EXPECT_EQ(meminfo_pmd_kb, pmd_kb)
+		TH_LOG("meminfo and smaps disagree on FilePmdMapped");
 	if (refcounted) {
 		EXPECT_EQ(rss, (long)(len >> 10));
 		EXPECT_NE(pm & PM_FILE, 0);

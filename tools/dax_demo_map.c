@@ -1,86 +1,88 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dax_demo_map DEVDAX FILE: map a device-DAX instance and an FS DAX file,
- * write to both, and print what /proc/self/smaps and pagemap report for
- * the two mappings. Used by 'make run'; not a test.
+ * dax_demo_map DEVDAX FILE: map 4 MiB of a device-DAX instance and of an
+ * FS DAX file, write to both, and print what the kernel says about the
+ * two mappings: the size of the page table entries that map them (the
+ * x86 page table dump), smaps, what the mapping added to /proc/meminfo,
+ * and the reference count and mapcounts of their first pages, from
+ * gup_test's dump_page() (/proc/kpagecount and /proc/kpageflags have
+ * nothing to say: they skip ZONE_DEVICE pages, which are not online
+ * memory). Used by 'make run'; not a test: it asserts nothing, it shows
+ * what the running kernel does.
  */
-#include <fcntl.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
+#include "lib/page_refs.h"
 
 #define LEN	(4UL << 20)
-#define SZ_2M	(2UL << 20)
 
-static void *map_2m_aligned(int fd)
+static const char *entry_name(long size)
 {
-	uint8_t *area = mmap(NULL, LEN + SZ_2M, PROT_NONE,
-			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uintptr_t want;
-
-	if (area == MAP_FAILED)
-		return MAP_FAILED;
-	want = ((uintptr_t)area + SZ_2M - 1) & ~(SZ_2M - 1);
-	return mmap((void *)want, LEN, PROT_READ | PROT_WRITE,
-		    MAP_SHARED | MAP_FIXED, fd, 0);
-}
-
-static void show_smaps(const char *what, void *addr)
-{
-	static const char *const keys[] = {
-		"Size:", "Rss:", "Shared_Dirty:", "Private_Dirty:",
-		"FilePmdMapped:", "KernelPageSize:", "MMUPageSize:", "VmFlags:",
-	};
-	char line[512], start[32];
-	int in = 0;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	snprintf(start, sizeof(start), "%lx-", (unsigned long)addr);
-	printf("%s at %p:\n", what, addr);
-	while (f && fgets(line, sizeof(line), f)) {
-		if (strchr(line, '-') && strchr(line, '-') < strchr(line, ' '))
-			in = !strncmp(line, start, strlen(start));
-		for (unsigned int i = 0; in && i < sizeof(keys) / sizeof(keys[0]); i++)
-			if (!strncmp(line, keys[i], strlen(keys[i])))
-				printf("  smaps   %s", line);
+	switch (size) {
+	case SZ_4K:
+		return "PTE (4 kB)";
+	case SZ_2M:
+		return "PMD (2048 kB)";
+	case SZ_1G:
+		return "PUD (1 GiB)";
+	case 0:
+		return "nothing";
+	default:
+		return "unknown (no page table dump)";
 	}
-	if (f)
-		fclose(f);
 }
 
-static void show_pagemap(void *addr)
+static void show_smaps(void *p)
 {
-	uint64_t e = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
+	static const char *const fields[] = {
+		"Rss", "FilePmdMapped", "KernelPageSize", "MMUPageSize",
+	};
 
-	if (fd >= 0 && pread(fd, &e, 8, (uintptr_t)addr / 4096 * 8) == 8)
-		printf("  pagemap present=%d file/shared=%d exclusive=%d pfn=%#llx\n",
-		       (int)(e >> 63 & 1), (int)(e >> 61 & 1), (int)(e >> 56 & 1),
-		       (unsigned long long)(e & ((1ULL << 55) - 1)));
-	if (fd >= 0)
-		close(fd);
+	printf("  smaps:   ");
+	for (unsigned int i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		printf("%s%s %ld kB", i ? ", " : "", fields[i],
+		       smaps_field_kb(p, fields[i]));
+	printf("\n");
+}
+
+static void show_page(const char *name, void *addr)
+{
+	struct page_refs r;
+	int rc = page_refs_read(addr, &r);
+
+	if (rc) {
+		printf("  %s: counts not readable (%s; needs CONFIG_GUP_TEST and debugfs)\n",
+		       name, strerror(-rc));
+		return;
+	}
+	printf("  %s, pfn %#lx: refcount %d, PTE mapcount %d", name, r.pfn,
+	       r.refcount, r.mapcount);
+	if (r.order)
+		printf(" (folio of order %d: mapcount %d, of which PMD/PUD %d)",
+		       r.order, r.folio_mapcount, r.entire_mapcount);
+	printf("\n");
 }
 
 static int demo(const char *what, int fd)
 {
+	long pmd_before = meminfo_field_kb("FilePmdMapped");
 	uint8_t *p;
 
 	if (fd < 0) {
 		perror(what);
 		return 1;
 	}
-	p = map_2m_aligned(fd);
+	p = mmap_aligned(LEN, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		perror("mmap");
 		return 1;
 	}
 	memset(p, 0x5a, LEN);
-	show_smaps(what, p);
-	show_pagemap(p);
+	printf("%s: 4 MiB mapped at %p, written\n", what, p);
+	printf("  mapped by: %s\n", entry_name(mapped_page_size(p, NULL)));
+	show_smaps(p);
+	printf("  meminfo: FilePmdMapped +%ld kB while mapped\n",
+	       meminfo_field_kb("FilePmdMapped") - pmd_before);
+	show_page("page 0", p);
+	show_page("page 1", p + SZ_4K);
 	munmap(p, LEN);
 	return 0;
 }
@@ -93,6 +95,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s /dev/daxX.Y FILE-ON-DAX-FS\n", argv[0]);
 		return 2;
 	}
+	printf("DAX page reference model: %s\n", dax_model_name());
 	rc = demo("device DAX", open(argv[1], O_RDWR));
 	fd = open(argv[2], O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (fd >= 0 && fallocate(fd, 0, 0, LEN)) {

@@ -348,6 +348,24 @@ static inline long smaps_field_kb(void *addr, const char *field)
 	return val;
 }
 
+/* A field of /proc/meminfo, in kB; -1 if it is not there. */
+static inline long meminfo_field_kb(const char *field)
+{
+	char line[128];
+	size_t flen = strlen(field);
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, flen) && line[flen] == ':') {
+			kb = strtol(line + flen + 1, NULL, 10);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return kb;
+}
+
 #define PM_PRESENT		(1ULL << 63)
 #define PM_FILE			(1ULL << 61)
 #define PM_MMAP_EXCLUSIVE	(1ULL << 56)
