@@ -27,7 +27,7 @@ esac
 PKGS="build-essential bc bison flex libelf-dev libssl-dev cpio kmod rsync
 ccache dpkg-dev debhelper python3 python3-ply python3-git git xz-utils
 linux-config-6.12
-qemu-system-x86 ndctl daxctl xfsprogs e2fsprogs util-linux procps
+qemu-system-x86 ndctl daxctl xfsprogs e2fsprogs util-linux procps dmsetup
 liburing-dev"
 case ${1:-} in
 '') ;;

@@ -7,9 +7,15 @@
  * normally, the file system then unmounts, and the kernel logs no bug.
  *
  * The xfs and ext4 cases make their own fsdax namespace on the NFIT
- * region and destroy it at the end. The virtio-pmem case unbinds the
+ * region and destroy it at the end; the ext4_on_dm and xfs_on_dm cases
+ * put the file system on a dm-linear device over that namespace, whose
+ * block device does not die with it. The virtio-pmem case unbinds the
  * suite's virtio-pmem namespace, which nothing uses after it; the
  * suite's teardown unmounts its file system.
+ *
+ * With the series, the unbind revokes the file system's DAX mappings
+ * while the file is still mapped, stacked or not: it returns within
+ * UNBIND_MS, and the mapper's next access gets SIGBUS.
  *
  * Expected difference (tests/README.md): the base kernel survives the
  * exit (its page tables hold no page references), but unmounting after
@@ -39,6 +45,8 @@ FIXTURE(unbind)
 	int kmsg;
 	int keep_ns;
 	int leave_mounted;	/* base kernel: an unmount would oops */
+	char dm_name[48];	/* per variant: the base kernel leaves it */
+	int dm_made;
 };
 
 FIXTURE_VARIANT(unbind)
@@ -47,7 +55,9 @@ FIXTURE_VARIANT(unbind)
 	const char *mkfs;
 	const char *size;
 	int vpmem;	/* the suite's virtio-pmem namespace, mounted again */
+	int dm;		/* on dm-linear over the namespace */
 };
+
 
 /*
  * mkfs.xfs refuses file systems under 300 MiB unless it runs under
@@ -65,6 +75,19 @@ FIXTURE_VARIANT_ADD(unbind, xfs)
 FIXTURE_VARIANT_ADD(unbind, ext4)
 {
 	.fstype = "ext4", .mkfs = "mkfs.ext4 -q -F -b 4096", .size = "64M",
+};
+
+FIXTURE_VARIANT_ADD(unbind, xfs_on_dm)
+{
+	.fstype = "xfs",
+	.mkfs = "TEST_DIR=/tmp TEST_DEV=/dev/null QA_CHECK_FS=1 mkfs.xfs -q -f",
+	.size = "128M", .dm = 1,
+};
+
+FIXTURE_VARIANT_ADD(unbind, ext4_on_dm)
+{
+	.fstype = "ext4", .mkfs = "mkfs.ext4 -q -F -b 4096", .size = "64M",
+	.dm = 1,
 };
 
 /*
@@ -89,13 +112,14 @@ static int vpmem_ns(struct nfit_ns *ns)
 
 FIXTURE_SETUP(unbind)
 {
-	char cmd[192], out[1024], dev[64], args[96];
+	char cmd[256], out[1024], dev[64], args[96];
 	uint8_t *buf;
 	int fd;
 
 	self->mounted = 0;
 	self->keep_ns = 0;
 	self->leave_mounted = 0;
+	self->dm_made = 0;
 	self->dir[0] = 0;
 	self->ns.dev[0] = 0;
 	self->kmsg = -1;
@@ -103,6 +127,8 @@ FIXTURE_SETUP(unbind)
 		SKIP(return, "unbinding a namespace needs root");
 	if (access("/sys/bus/nd/devices", F_OK) || system("ndctl --version >/dev/null 2>&1"))
 		SKIP(return, "no nd bus or no ndctl");
+	if (variant->dm && system("dmsetup version >/dev/null 2>&1"))
+		SKIP(return, "no dmsetup, or no device mapper in the kernel");
 	if (variant->vpmem) {
 		if (!dax_env(ENV_VPMEM_DIR))
 			SKIP(return, "%s not set", ENV_VPMEM_DIR);
@@ -124,6 +150,23 @@ FIXTURE_SETUP(unbind)
 			TH_LOG("ndctl create-namespace %s: %s", args, self->ns.out);
 		ASSERT_NE(self->ns.blockdev[0], 0) TH_LOG("%s", self->ns.out);
 		snprintf(dev, sizeof(dev), "/dev/%s", self->ns.blockdev);
+		if (variant->dm) {
+			/* no udev in the guest: devtmpfs makes /dev/dm-N */
+			snprintf(self->dm_name, sizeof(self->dm_name),
+				 "fsdax_unbind_%s", variant->fstype);
+			snprintf(cmd, sizeof(cmd),
+				 "dmsetup create --noudevsync %s --table \"0 $(blockdev --getsz %s) linear %s 0\" 2>&1",
+				 self->dm_name, dev, dev);
+			ASSERT_EQ(run_cmd(cmd, out, sizeof(out)), 0)
+				TH_LOG("%s: %s", cmd, out);
+			self->dm_made = 1;
+			snprintf(cmd, sizeof(cmd),
+				 "dmsetup info -c --noheadings -o blkdevname %s",
+				 self->dm_name);
+			ASSERT_EQ(run_cmd(cmd, out, sizeof(out)), 0) TH_LOG("%s", out);
+			out[strcspn(out, "\n ")] = 0;
+			snprintf(dev, sizeof(dev), "/dev/%s", out);
+		}
 		snprintf(cmd, sizeof(cmd), "%s %s 2>&1", variant->mkfs, dev);
 		ASSERT_EQ(run_cmd(cmd, out, sizeof(out)), 0)
 			TH_LOG("%s: %s", cmd, out);
@@ -158,6 +201,14 @@ FIXTURE_TEARDOWN(unbind)
 		umount2(self->dir, MNT_DETACH);
 	if (self->dir[0] && !self->leave_mounted)
 		rmdir(self->dir);
+	if (self->dm_made && !self->leave_mounted) {
+		char cmd[96];
+
+		snprintf(cmd, sizeof(cmd), "dmsetup remove --noudevsync %s >/dev/null 2>&1",
+			 self->dm_name);
+		if (system(cmd))
+			fprintf(stderr, "# dmsetup remove %s failed\n", self->dm_name);
+	}
 	if (!self->keep_ns && nfit_ns_destroy(&self->ns))
 		fprintf(stderr, "# destroy-namespace %s: %s\n", self->ns.dev,
 			self->ns.out);
@@ -170,9 +221,17 @@ static long write_unbind(struct bounded_call *c)
 	return write_str(ND_PMEM_UNBIND, c->path);
 }
 
+#define CHILD_SIGBUS	10	/* the exit status of a child whose touch failed */
+
+static void exit_on_sigbus(int sig)
+{
+	_exit(CHILD_SIGBUS);
+}
+
 TEST_F_TIMEOUT(unbind, process_exits_cleanly_after_unbind, 90)
 {
 	struct bounded_call ub = { .fn = write_unbind };
+	int refcounted = dax_pages_refcounted();
 	char owner[32], splat[256] = "";
 	int ready[2], go[2], status, splats;
 	pid_t pid;
@@ -199,6 +258,15 @@ TEST_F_TIMEOUT(unbind, process_exits_cleanly_after_unbind, 90)
 			_exit(4);
 		while (read(go[0], &c, 1) > 0)
 			;
+		/*
+		 * Touch the mapping again: the series revoked it. The base
+		 * kernel's entries still point at the memory, which is not
+		 * touched there.
+		 */
+		if (refcounted) {
+			signal(SIGBUS, exit_on_sigbus);
+			c = *(volatile uint8_t *)p;
+		}
 		_exit(0);			/* the exit unmaps the file */
 	}
 	close(ready[1]);
@@ -206,17 +274,25 @@ TEST_F_TIMEOUT(unbind, process_exits_cleanly_after_unbind, 90)
 	ASSERT_EQ(read(ready[0], &c, 1), 1) TH_LOG("the child could not map the file");
 
 	ASSERT_EQ(bounded_call_start(&ub), 0);
-	if (!bounded_call_wait(&ub, UNBIND_MS))
+	if (!bounded_call_wait(&ub, UNBIND_MS)) {
 		TH_LOG("unbind of %s waits while the file is mapped", owner);
-	close(go[1]);				/* now the child exits */
+		/* the series revokes the mapping, stacked or not */
+		EXPECT_FALSE(refcounted)
+			TH_LOG("unbind did not revoke the mapping within %d s",
+			       UNBIND_MS / 1000);
+	}
+	close(go[1]);				/* now the child touches and exits */
 
 	status = waitpid_within(pid, EXIT_MS);
 	EXPECT_NE(status, -1) TH_LOG("the child did not exit within %d s of the unbind",
 				     EXIT_MS / 1000);
 	if (status != -1) {
-		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			TH_LOG("the child ended with status %#x (signal %d)",
-			       status, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+		int want = refcounted ? CHILD_SIGBUS : 0;
+
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == want)
+			TH_LOG("the child ended with status %#x (signal %d), want exit %d (%s)",
+			       status, WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+			       want, want ? "SIGBUS on the revoked mapping" : "normal");
 	} else {
 		kill(pid, SIGKILL);
 	}
