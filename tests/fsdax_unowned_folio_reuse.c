@@ -9,7 +9,10 @@
  *    reference and mapcount;
  *  - a PTE fault splits it first: each page mapped is an order-0 folio
  *    with one reference and one mapcount, and a PMD mapping of the same
- *    range then maps by PTEs, with two mappings each.
+ *    range then maps by PTEs, with two mappings each;
+ *  - once those order-0 pages lose their file too, a PMD fault makes them
+ *    one folio again (checked and built in one pass): the same pfn,
+ *    order 9, one reference and one entire mapping.
  *
  * The folio loses its owner by FALLOC_FL_ZERO_RANGE, which deletes the
  * DAX entries of the range and keeps its blocks where they are (as
@@ -105,6 +108,20 @@ static unsigned long orphan_first_pmd(struct __test_metadata *_metadata,
 	return pfn;
 }
 
+/*
+ * The first 2M of @fd, 4K past a 2M boundary: no PMD fits, every fault
+ * maps a PTE. *@area is what to unmap (FILE_LEN + SZ_2M) afterwards.
+ */
+static uint8_t *map_first_2m_by_ptes(int fd, uint8_t **area)
+{
+	*area = mmap_aligned(FILE_LEN + SZ_2M, SZ_2M, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*area == MAP_FAILED)
+		return MAP_FAILED;
+	return mmap(*area + SZ_4K, SZ_2M, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_FIXED, fd, 0);
+}
+
 TEST_F(reuse, pmd_fault_takes_the_folio_whole)
 {
 	unsigned long pfn = orphan_first_pmd(_metadata, self->f.fd);
@@ -151,12 +168,7 @@ TEST_F(reuse, pte_fault_splits_the_folio)
 	char what[64];
 
 	ASSERT_NE(pfn, 0);
-	/* 4K past a 2M boundary: no PMD fits, every fault maps a PTE */
-	area = mmap_aligned(FILE_LEN + SZ_2M, SZ_2M, PROT_NONE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(area, MAP_FAILED);
-	p = mmap(area + SZ_4K, SZ_2M, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_FIXED, self->f.fd, 0);
+	p = map_first_2m_by_ptes(self->f.fd, &area);
 	ASSERT_NE(p, MAP_FAILED);
 	for (size_t i = 0; i < ARRAY_SIZE(pages); i++)
 		p[pages[i] * SZ_4K] = 1;
@@ -182,6 +194,47 @@ TEST_F(reuse, pte_fault_splits_the_folio)
 	munmap(q, FILE_LEN);
 	EXPECT_PAGE_REFS(p, fsdax_expected(1), 0, "page 0, second mapping gone");
 	munmap(area, FILE_LEN + SZ_2M);
+	EXPECT_EQ(ftruncate(self->f.fd, 0), 0);
+}
+
+TEST_F(reuse, pmd_fault_joins_pages_that_ptes_split)
+{
+	static const size_t pages[] = { 0, 1, 255, 511 };
+	unsigned long pfn = orphan_first_pmd(_metadata, self->f.fd);
+	uint8_t *area, *p;
+	char what[64];
+
+	ASSERT_NE(pfn, 0);
+	/* split the orphan by PTE faults, as pte_fault_splits_the_folio */
+	p = map_first_2m_by_ptes(self->f.fd, &area);
+	ASSERT_NE(p, MAP_FAILED);
+	for (size_t i = 0; i < ARRAY_SIZE(pages); i++) {
+		p[pages[i] * SZ_4K] = 3;
+		snprintf(what, sizeof(what), "PTE fault on page %zu", pages[i]);
+		EXPECT_ORDER(p + pages[i] * SZ_4K, 0, what);
+	}
+	munmap(area, FILE_LEN + SZ_2M);
+	/* the order-0 pages lose their file as the folio did */
+	ASSERT_EQ(fallocate(self->f.fd, FALLOC_FL_ZERO_RANGE |
+			    FALLOC_FL_KEEP_SIZE, 0, SZ_2M), 0);
+
+	p = mmap_aligned(FILE_LEN, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 self->f.fd, 0);
+	ASSERT_NE(p, MAP_FAILED);
+	p[SZ_4K] = 4;
+	ASSERT_EQ(mapped_page_size(p, NULL), SZ_2M);
+	EXPECT_EQ(pfn_of(p), pfn) TH_LOG("the blocks moved: pfn %#lx, was %#lx",
+					 pfn_of(p), pfn);
+	EXPECT_TRUE(is_zero(p, SZ_4K)) TH_LOG("old data after ZERO_RANGE");
+	EXPECT_TRUE(is_zero(p + SZ_4K + 1, SZ_2M - SZ_4K - 1))
+		TH_LOG("old data after ZERO_RANGE");
+	for (size_t i = 0; i < ARRAY_SIZE(pages); i++) {
+		snprintf(what, sizeof(what), "PMD fault, page %zu", pages[i]);
+		EXPECT_PAGE_REFS(p + pages[i] * SZ_4K, fsdax_expected(1), 1,
+				 what);
+		EXPECT_ORDER(p + pages[i] * SZ_4K, pmd_folio_order(), what);
+	}
+	munmap(p, FILE_LEN);
 	EXPECT_EQ(ftruncate(self->f.fd, 0), 0);
 }
 
