@@ -34,7 +34,7 @@ EARLY="dax_kernel_model$at"
 # device unbind and reconfigure, and poison that stays in the media.
 # (Audits of device-DAX reference counts sort before devdax_unbind_*
 # and devdax_reconfigure_*, which recreate the struct pages.)
-LATE="fsdax_unmount_after_use devdax_unbind_while_mapped
+LATE="fsdax_unmount_after_use devdax_hwpoison devdax_unbind_while_mapped
 devdax_reconfigure_system_ram fsdax_hwpoison_idle fsdax_hwpoison fsdax_hwpoison_pmd
 pmem_sysfs_read fsdax_unbind_while_mapped devdax_unbind_while_pinned"
 
@@ -46,16 +46,16 @@ pmem_sysfs_read fsdax_unbind_while_mapped devdax_unbind_while_pinned"
 #   hmem    the device-DAX instance of dax_hmem (soft-reserved RAM, 2M)
 #   cxl     device DAX on a CXL pmem region (2M, 4K), in the CXL guest only
 # A variant whose device the pass lacks skips with the variable's name.
-PASS_MAPDEV="devdax_refcount_audit devdax_fault_rw devdax_fork devdax_mremap
+PASS_MAPDEV="devdax_refcount_audit devdax_pmd_folios devdax_fault_rw devdax_fork devdax_mremap
 devdax_partial_munmap devdax_longterm_pin selftest_gup_test
 fsdax_refcount_audit fsdax_pte_fault fsdax_pmd_fault fsdax_truncate_while_pinned
-fsdax_hwpoison_pmd"
+devdax_hwpoison fsdax_hwpoison_pmd"
 PASS_HMEM="devdax_refcount_audit devdax_fault_rw devdax_fork devdax_mremap
 devdax_partial_munmap devdax_mprotect devdax_madv_dontneed devdax_longterm_pin"
-PASS_CXL="devdax_refcount_audit devdax_fault_rw devdax_fork devdax_mremap
+PASS_CXL="devdax_refcount_audit devdax_pmd_folios devdax_fault_rw devdax_fork devdax_mremap
 devdax_partial_munmap devdax_mprotect devdax_madv_dontneed devdax_longterm_pin
 devdax_process_vm_readv devdax_smaps_pagemap selftest_gup_test
-odirect_into_dax_buffer devdax_unbind_while_mapped"
+odirect_into_dax_buffer devdax_hwpoison devdax_unbind_while_mapped"
 
 pass_env() { # pass_env PASS: the DAX_* settings of a pass, or nothing
 	case $1 in

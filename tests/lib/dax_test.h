@@ -451,6 +451,59 @@ static inline uint8_t *devdax_map(struct devdax *d, size_t len, int prot)
 	return mmap_aligned(len, d->align, prot, MAP_SHARED, d->fd, 0);
 }
 
+/* The sysfs name of /dev/daxX.Y: daxX.Y. */
+static inline const char *devdax_name(const struct devdax *d)
+{
+	return strrchr(d->path, '/') ? strrchr(d->path, '/') + 1 : d->path;
+}
+
+/*
+ * Does one range of @d hold the whole PMD-aligned 2 MiB stretch of the
+ * physical page @pfn? The ranges are the device's mappingN (start and
+ * end, inclusive) in sysfs, or, for a static device that has none, its
+ * resource and size.
+ */
+static inline int devdax_holds_pmd_stretch(const struct devdax *d,
+					   unsigned long pfn)
+{
+	long lo = (long)(pfn & ~(SZ_2M / SZ_4K - 1)) * (long)SZ_4K;
+	long hi = lo + (long)SZ_2M - 1, start, end;
+	char path[160];
+	int i, ranges = 0;
+
+	for (i = 0; i < 64; i++) {
+		snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/mapping%d/start",
+			 devdax_name(d), i);
+		start = read_long_file(path);
+		if (start < 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/mapping%d/end",
+			 devdax_name(d), i);
+		end = read_long_file(path);
+		ranges++;
+		if (start <= lo && hi <= end)
+			return 1;
+	}
+	if (ranges)
+		return 0;
+	snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/resource",
+		 devdax_name(d));
+	start = read_long_file(path);
+	return start >= 0 && start <= lo && hi < start + (long)d->size;
+}
+
+/*
+ * The order of the folio that holds the page at @pfn of a 4K-aligned
+ * device: the series lays such a device out in PMD-order folios on every
+ * PMD-aligned stretch that one of its ranges holds whole, order 0 at
+ * unaligned ends (PGMAP_PMD_FOLIOS); the base kernel has order 0 only.
+ */
+static inline int devdax_4k_folio_order(const struct devdax *d,
+					unsigned long pfn)
+{
+	return dax_pages_refcounted() && devdax_holds_pmd_stretch(d, pfn) ? 9 : 0;
+}
+
 /*
  * The three device-DAX alignments: a 4K one maps with PTEs, 2M with
  * PMDs and 1G with PUDs. Tests use at least two "pages" of each size

@@ -49,6 +49,7 @@ struct page_refs {
 	int folio_mapcount;	/* large folio: mappings of any of its pages */
 	int entire_mapcount;	/* large folio: PMD or PUD mappings of it */
 	int pincount;		/* large folio: FOLL_PIN pins */
+	int head_hwpoison;	/* the folio's flags (its head page's): hwpoison */
 };
 
 /* Mappings of the folio: for a small folio, the page's own mapcount. */
@@ -65,7 +66,9 @@ static inline int page_refs_maps(const struct page_refs *r)
  * dump_page() on it, and puts it again. dump_page() prints
  *   page: refcount:R mapcount:M mapping:... index:... pfn:P
  *   head: order:O mapcount:F entire_mapcount:E nr_pages_mapped:N pincount:C
- * (the second line for large folios only) as kernel log records, read
+ *   flags: 0x...(name|...)
+ * (the second line for large folios only; the flags are the folio's, that
+ * is its head page's) as kernel log records, read
  * back here from /dev/kmsg. The refcount printed includes the one
  * reference the dump itself holds (FOLL_GET takes exactly one per page,
  * also on large folios: we dump one page); that reference is subtracted,
@@ -116,9 +119,11 @@ static inline int page_refs_read(void *addr, struct page_refs *r)
 			   "head: order:%d mapcount:%d entire_mapcount:%d nr_pages_mapped:%*d pincount:%d",
 			   &r->order, &r->folio_mapcount, &r->entire_mapcount,
 			   &r->pincount) == 4) {
-			break;
+			continue;
+		} else if (got && strstr(msg, "flags: 0x")) {
+			r->head_hwpoison = !!strstr(msg, "hwpoison");
 		} else if (got && !strncmp(msg, "page dumped because:", 20)) {
-			break;		/* a small folio: no head line */
+			break;		/* the dump's last line */
 		}
 	}
 	close(kfd);
