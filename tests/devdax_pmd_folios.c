@@ -15,6 +15,7 @@
  */
 #include "lib/dax_test.h"
 #include "lib/page_refs.h"
+#include "lib/refs_round_trips.h"
 
 #define STRETCH_PAGES	(SZ_2M / SZ_4K)
 
@@ -23,13 +24,6 @@ FIXTURE(devdax) {
 	off_t off;		/* device offset of a PMD stretch it holds */
 	unsigned long pfn;	/* the stretch's first page */
 };
-
-/* Write-fault each page of [p, p + len), leaving the data as it was. */
-static void touch_pages(uint8_t *p, size_t len)
-{
-	for (size_t off = 0; off < len; off += SZ_4K)
-		((volatile uint8_t *)p)[off] = ((volatile uint8_t *)p)[off];
-}
 
 /* The physical page at device offset @off, faulted in through @whole. */
 static int pfn_at(uint8_t *whole, off_t off, unsigned long *pfn)
@@ -155,7 +149,7 @@ TEST_F(devdax, batched_unmaps_keep_exact_counts)
 	ASSERT_EQ(rmap_snapshot(&before), 0);
 	m = map_stretch(self);
 	ASSERT_NE(m, MAP_FAILED);
-	touch_pages(m, SZ_2M);
+	touch_units(m, SZ_2M, SZ_4K);
 	expect_stretch_page(_metadata, self, m, 0, folio_maps(self, 512), "all 512 mapped");
 	expect_stretch_page(_metadata, self, m + SZ_4K, 1, folio_maps(self, 512), "all 512 mapped");
 	expect_stretch_page(_metadata, self, m + 511 * SZ_4K, 511, folio_maps(self, 512),
@@ -180,7 +174,7 @@ TEST_F(devdax, batched_unmaps_keep_exact_counts)
 	EXPECT_EQ(mapped_page_size(m + 350 * SZ_4K, NULL), 0);
 	expect_stretch_page(_metadata, self, m + 511 * SZ_4K, 511, folio_maps(self, 162),
 			    "after MADV_DONTNEED of pages 300-399");
-	touch_pages(m + 300 * SZ_4K, 100 * SZ_4K);
+	touch_units(m + 300 * SZ_4K, 100 * SZ_4K, SZ_4K);
 	expect_stretch_page(_metadata, self, m + 300 * SZ_4K, 300, folio_maps(self, 262),
 			    "refaulted");
 
@@ -193,7 +187,7 @@ TEST_F(devdax, batched_unmaps_keep_exact_counts)
 		q = map_stretch(self);
 		if (q == MAP_FAILED)
 			_exit(2);
-		touch_pages(q, 16 * SZ_4K);
+		touch_units(q, 16 * SZ_4K, SZ_4K);
 		if (page_refs_read(q, &r))
 			_exit(3);
 		_exit(r.refcount == stretch_expected(folio_maps(self, 262 + 16)).refcount ?
@@ -213,7 +207,7 @@ TEST_F(devdax, batched_unmaps_keep_exact_counts)
 	/* nothing leaked: one page mapped again counts one mapping */
 	m = map_stretch(self);
 	ASSERT_NE(m, MAP_FAILED);
-	touch_pages(m + 7 * SZ_4K, SZ_4K);
+	touch_units(m + 7 * SZ_4K, SZ_4K, SZ_4K);
 	expect_stretch_page(_metadata, self, m + 7 * SZ_4K, 7, 1, "remapped");
 	ASSERT_EQ(munmap(m, SZ_2M), 0);
 }
