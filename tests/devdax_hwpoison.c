@@ -7,7 +7,10 @@
  *    page's address and si_addr_lsb 12;
  *  - only that page is unmapped: its neighbours stay mapped with their
  *    data, and the folio's counts drop by exactly that one mapping;
- *  - the flag lands on that page, not on its folio's head.
+ *  - the flag lands on that page, not on its folio's head;
+ *  - one MADV_HWPOISON over several pages of a folio poisons and unmaps
+ *    each of them, not only the first (the call must step by the page
+ *    that memory failure acts on, not by the folio).
  *
  * The poison stays in the struct page until the device is unbound, so
  * this runs late (before devdax_unbind_while_mapped), on a page of the
@@ -20,6 +23,10 @@
 #define STRETCH_PAGES	(SZ_2M / SZ_4K)
 #define MAPPED_PAGES	4
 #define POISONED	1	/* the page of the mapping to poison */
+/* several pages in one call, past those of the first test */
+#define SPAN_MAPPED	8
+#define SPAN_FIRST	4
+#define SPAN_PAGES	3
 
 static volatile sig_atomic_t bus_signals, bus_code, bus_lsb;
 static void *volatile bus_addr;
@@ -122,6 +129,55 @@ TEST_F(devdax, one_page_of_a_folio_is_poisoned_alone)
 		TH_LOG("refcount %d, want %d (%s kernel)", r.refcount, e.refcount,
 		       dax_model_name());
 	EXPECT_EQ(page_refs_maps(&r), e.maps);
+	EXPECT_EQ(r.head_hwpoison, 0) TH_LOG("the folio's head was marked poisoned");
+	ASSERT_EQ(munmap(m, len), 0);
+}
+
+TEST_F(devdax, pages_poisoned_in_one_call_are_each_poisoned)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+	int order = devdax_4k_folio_order(&self->dax, self->pfn);
+	size_t len = SPAN_MAPPED * SZ_4K;
+	uint8_t *bad, *m;
+	struct page_refs r;
+	struct dax_expect e;
+
+	m = mmap_aligned(len, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 self->dax.fd, self->off);
+	ASSERT_NE(m, MAP_FAILED);
+	for (int i = SPAN_FIRST - 1; i <= SPAN_FIRST + SPAN_PAGES; i++)
+		fill_pattern(m + i * SZ_4K, SZ_4K, 77 + i);
+	bad = m + SPAN_FIRST * SZ_4K;
+	ASSERT_EQ(sigaction(SIGBUS, &sa, NULL), 0);
+
+	ASSERT_EQ(madvise(bad, SPAN_PAGES * SZ_4K, MADV_HWPOISON), 0)
+		TH_LOG("MADV_HWPOISON: %s", strerror(errno));
+	/* one SIGBUS pending at a time: the later ones merge into it */
+	ASSERT_GE(bus_signals, 1);
+	EXPECT_EQ(bus_addr, (void *)bad)
+		TH_LOG("si_addr %p, the first poisoned page is at %p", bus_addr, bad);
+	EXPECT_EQ(bus_lsb, 12) TH_LOG("si_addr_lsb %d: not page-sized", bus_lsb);
+
+	for (int i = SPAN_FIRST; i < SPAN_FIRST + SPAN_PAGES; i++) {
+		EXPECT_EQ(mapped_page_size(m + i * SZ_4K, NULL), 0)
+			TH_LOG("page %d of the %d poisoned in one call is still mapped",
+			       i - SPAN_FIRST, SPAN_PAGES);
+	}
+	/* the pages on either side keep their mappings and data */
+	for (int i = SPAN_FIRST - 1; i <= SPAN_FIRST + SPAN_PAGES; i += SPAN_PAGES + 1) {
+		EXPECT_EQ(mapped_page_size(m + i * SZ_4K, NULL), (long)SZ_4K)
+			TH_LOG("page %d of the mapping is gone", i);
+		EXPECT_EQ(check_pattern(m + i * SZ_4K, SZ_4K, 77 + i), -1)
+			TH_LOG("page %d lost its data", i);
+	}
+
+	/* the folio lost exactly the poisoned pages' mappings */
+	ASSERT_EQ(page_refs_read(m + (SPAN_FIRST - 1) * SZ_4K, &r), 0);
+	EXPECT_EQ(r.order, order);
+	e = devdax_expected(order ? 2 : 1);
+	EXPECT_EQ(r.refcount, e.refcount)
+		TH_LOG("refcount %d, want %d (%s kernel)", r.refcount, e.refcount,
+		       dax_model_name());
 	EXPECT_EQ(r.head_hwpoison, 0) TH_LOG("the folio's head was marked poisoned");
 	ASSERT_EQ(munmap(m, len), 0);
 }

@@ -7,7 +7,10 @@
  * one PMD maps it (the kernel takes the whole PMD away), and the kernel
  * log names that page's pfn; the pages around it keep their data; a
  * process whose private mapping holds its own copy of that page is not
- * told that its page is bad.
+ * told that its page is bad. One MADV_HWPOISON over several pages of the
+ * extent injects a failure into each of them, not only into the first:
+ * the call steps by the page, since memory failure acts on that page
+ * and not on its whole folio.
  *
  * xfs with its reverse-mapping btree (the @mapdev pass's xfs) hears of a
  * failure by file range and hands it back by index (mf_dax_kill_procs()),
@@ -33,6 +36,7 @@
 #define FILE_LEN	SZ_2M
 #define BAD		0x10000UL	/* the poisoned page, inside the extent */
 #define READONLY	0x100000UL	/* mprotect()ed to split the PMD */
+#define SPAN_PAGES	3		/* poisoned in one call, from BAD */
 
 static sigjmp_buf bus_jmp;
 static siginfo_t bus_info;
@@ -195,6 +199,70 @@ TEST_F(poison, pmd_mapped_failure_names_failing_pfn)
 	EXPECT_EQ(named, pfn)
 		TH_LOG("the log names pfn %#lx, the failed page is %#lx (%+ld pages)",
 		       named, pfn, (long)(named - pfn));
+}
+
+/*
+ * The pfns of the "Injecting memory failure for pfn <pfn> at process
+ * virtual address <addr>" records logged after @kfd's position, for the
+ * addresses [@start, @start + @nr pages), in @pfns (0 for an address that
+ * got none); returns how many records there were for any address.
+ */
+static int injected_pfns(int kfd, uint8_t *start, int nr, unsigned long *pfns)
+{
+	static const char injecting[] = "Injecting memory failure for pfn ";
+	unsigned long pfn, addr;
+	char rec[1024];
+	const char *msg;
+	int records = 0;
+
+	memset(pfns, 0, nr * sizeof(*pfns));
+	while ((msg = kmsg_watch_next(kfd, rec, sizeof(rec)))) {
+		msg = strstr(msg, injecting);
+		if (!msg || sscanf(msg + strlen(injecting),
+				   "%lx at process virtual address %lx", &pfn, &addr) != 2)
+			continue;
+		records++;
+		if (addr >= (unsigned long)start &&
+		    addr < (unsigned long)start + nr * SZ_4K)
+			pfns[(addr - (unsigned long)start) / SZ_4K] = pfn;
+	}
+	return records;
+}
+
+TEST_F(poison, pmd_mapped_span_injects_each_page)
+{
+	unsigned long pfn = pagemap_entry(self->p + BAD) & PM_PFN_MASK;
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+	unsigned long pfns[SPAN_PAGES];
+	int kfd, records;
+
+	ASSERT_NE(pfn, 0) TH_LOG("no pfn in pagemap for the first page to poison");
+	kfd = kmsg_watch_start();
+	ASSERT_GE(kfd, 0) TH_LOG("/dev/kmsg: %s", strerror(errno));
+	ASSERT_EQ(sigaction(SIGBUS, &sa, NULL), 0);
+	bus_seen = 0;
+	if (sigsetjmp(bus_jmp, 1) == 0) {
+		int err = madvise(self->p + BAD, SPAN_PAGES * SZ_4K,
+				  MADV_HWPOISON) ? errno : 0;
+
+		EXPECT_EQ(err, 0) TH_LOG("MADV_HWPOISON: %s", strerror(err));
+	}
+	signal(SIGBUS, SIG_DFL);
+	EXPECT_TRUE(bus_seen) TH_LOG("no SIGBUS for the poisoned pages");
+	records = injected_pfns(kfd, self->p + BAD, SPAN_PAGES, pfns);
+	close(kfd);
+
+	EXPECT_EQ(records, SPAN_PAGES)
+		TH_LOG("%d failures injected for %d pages", records, SPAN_PAGES);
+	for (int i = 0; i < SPAN_PAGES; i++) {
+		EXPECT_EQ(pfns[i], pfn + i)
+			TH_LOG("page %d of the span: pfn %#lx injected, want %#lx",
+			       i, pfns[i], pfn + i);
+	}
+	EXPECT_TRUE(reads_pattern(self->p, 0, BAD, 191))
+		TH_LOG("the pages before the poisoned ones lost their data");
+	EXPECT_TRUE(reads_pattern(self->p, BAD + SPAN_PAGES * SZ_4K, SZ_4K, 191))
+		TH_LOG("the page after the poisoned ones lost its data");
 }
 
 /*
