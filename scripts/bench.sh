@@ -47,6 +47,11 @@ out=$BUILD/bench
 results=$TOP/bench/results
 mkdir -p "$out" "$results"
 
+# The series the kernels are built from, named before they are built: a
+# commit made while the boots run must not be named for them.
+series=$(git -C "$TOP" rev-parse --short HEAD)
+[ -z "$(git -C "$TOP" status --porcelain -- patches)" ] ||
+	series="$series+local"
 for flavour in baseline patched; do
 	sh "$TOP/scripts/build-kernel.sh" "$flavour" bench
 done
@@ -116,9 +121,6 @@ for flavour in baseline patched; do
 done
 
 base_ver=$(make -s -C "$BUILD/linux-base" kernelversion 2>/dev/null || echo unknown)
-series=$(git -C "$TOP" rev-parse --short HEAD)
-[ -z "$(git -C "$TOP" status --porcelain -- patches)" ] ||
-	series="$series+local"
 table=$results/RESULTS.md
 sh "$TOP/scripts/bench-table.sh" "$out" "$RUNS" "$base_ver" "$series" >"$table"
 cat "$table"
