@@ -83,22 +83,40 @@ FIXTURE_TEARDOWN(devdax)
 	devdax_close(&self->dax);
 }
 
-TEST_F(devdax, one_page_of_a_folio_is_poisoned_alone)
+/*
+ * Map @len from the start of the fixture's PMD stretch, fill its pages
+ * @first to @last with their patterns and catch SIGBUS from here on.
+ */
+static uint8_t *map_filled(FIXTURE_DATA(devdax) *self, size_t len,
+			   int first, int last)
 {
 	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+	uint8_t *m;
+
+	m = mmap_aligned(len, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 self->dax.fd, self->off);
+	if (m == MAP_FAILED)
+		return m;
+	for (int i = first; i <= last; i++)
+		fill_pattern(m + i * SZ_4K, SZ_4K, 77 + i);
+	if (sigaction(SIGBUS, &sa, NULL)) {
+		munmap(m, len);
+		return MAP_FAILED;
+	}
+	return m;
+}
+
+TEST_F(devdax, one_page_of_a_folio_is_poisoned_alone)
+{
 	int order = devdax_4k_folio_order(&self->dax, self->pfn);
 	size_t len = MAPPED_PAGES * SZ_4K;
 	uint8_t *bad, *m;
 	struct page_refs r;
 	struct dax_expect e;
 
-	m = mmap_aligned(len, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 self->dax.fd, self->off);
-	ASSERT_NE(m, MAP_FAILED);
-	for (int i = 0; i < MAPPED_PAGES; i++)
-		fill_pattern(m + i * SZ_4K, SZ_4K, 77 + i);
+	m = map_filled(self, len, 0, MAPPED_PAGES - 1);
+	ASSERT_NE(m, MAP_FAILED) TH_LOG("%s: %s", self->dax.path, strerror(errno));
 	bad = m + POISONED * SZ_4K;
-	ASSERT_EQ(sigaction(SIGBUS, &sa, NULL), 0);
 
 	ASSERT_EQ(madvise(bad, SZ_4K, MADV_HWPOISON), 0)
 		TH_LOG("MADV_HWPOISON: %s", strerror(errno));
@@ -135,20 +153,15 @@ TEST_F(devdax, one_page_of_a_folio_is_poisoned_alone)
 
 TEST_F(devdax, pages_poisoned_in_one_call_are_each_poisoned)
 {
-	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
 	int order = devdax_4k_folio_order(&self->dax, self->pfn);
 	size_t len = SPAN_MAPPED * SZ_4K;
 	uint8_t *bad, *m;
 	struct page_refs r;
 	struct dax_expect e;
 
-	m = mmap_aligned(len, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 self->dax.fd, self->off);
-	ASSERT_NE(m, MAP_FAILED);
-	for (int i = SPAN_FIRST - 1; i <= SPAN_FIRST + SPAN_PAGES; i++)
-		fill_pattern(m + i * SZ_4K, SZ_4K, 77 + i);
+	m = map_filled(self, len, SPAN_FIRST - 1, SPAN_FIRST + SPAN_PAGES);
+	ASSERT_NE(m, MAP_FAILED) TH_LOG("%s: %s", self->dax.path, strerror(errno));
 	bad = m + SPAN_FIRST * SZ_4K;
-	ASSERT_EQ(sigaction(SIGBUS, &sa, NULL), 0);
 
 	ASSERT_EQ(madvise(bad, SPAN_PAGES * SZ_4K, MADV_HWPOISON), 0)
 		TH_LOG("MADV_HWPOISON: %s", strerror(errno));
