@@ -8,9 +8,9 @@
  * log names that page's pfn; the pages around it keep their data; a
  * process whose private mapping holds its own copy of that page is not
  * told that its page is bad. One MADV_HWPOISON over several pages of the
- * extent injects a failure into each of them, not only into the first:
- * the call steps by the page, since memory failure acts on that page
- * and not on its whole folio.
+ * extent makes memory failure act on each of them in turn, not only on
+ * the first: the call steps by the page, since memory failure acts on
+ * that page and not on its whole folio.
  *
  * xfs with its reverse-mapping btree (the @mapdev pass's xfs) hears of a
  * failure by file range and hands it back by index (mf_dax_kill_procs()),
@@ -160,23 +160,27 @@ TEST_F(poison, pmd_mapped_reports_failing_page)
 }
 
 /*
- * The pfn in "Memory failure: <pfn>: Sending SIGBUS to <comm>:<pid>" of
- * the first such record for @pid in the kernel log after @kfd's position,
- * or 0 when there is none.
+ * The pfns in the "Memory failure: <pfn>: Sending SIGBUS to <comm>:<pid>"
+ * records for @pid in the kernel log after @kfd's position, in the order
+ * logged: up to @max into @pfns. Returns how many there were.
  */
-static unsigned long sigbus_record_pfn(int kfd, pid_t pid)
+static int sigbus_record_pfns(int kfd, pid_t pid, unsigned long *pfns, int max)
 {
 	static const char failure[] = "Memory failure: ";
 	char rec[1024], who[32];
 	const char *msg;
+	int n = 0;
 
 	snprintf(who, sizeof(who), ":%d due to", (int)pid);
 	while ((msg = kmsg_watch_next(kfd, rec, sizeof(rec)))) {
-		if (!strncmp(msg, failure, strlen(failure)) &&
-		    strstr(msg, "Sending SIGBUS to") && strstr(msg, who))
-			return strtoul(msg + strlen(failure), NULL, 16);
+		if (strncmp(msg, failure, strlen(failure)) ||
+		    !strstr(msg, "Sending SIGBUS to") || !strstr(msg, who))
+			continue;
+		if (n < max)
+			pfns[n] = strtoul(msg + strlen(failure), NULL, 16);
+		n++;
 	}
-	return 0;
+	return n;
 }
 
 TEST_F(poison, pmd_mapped_failure_names_failing_pfn)
@@ -194,70 +198,49 @@ TEST_F(poison, pmd_mapped_failure_names_failing_pfn)
 
 	si = poison_page(_metadata, self->p + BAD);
 	expect_sigbus_at_bad_page(_metadata, &si, self->p, 21);
-	named = sigbus_record_pfn(kfd, getpid());
+	if (!sigbus_record_pfns(kfd, getpid(), &named, 1))
+		named = 0;
 	close(kfd);
 	EXPECT_EQ(named, pfn)
 		TH_LOG("the log names pfn %#lx, the failed page is %#lx (%+ld pages)",
 		       named, pfn, (long)(named - pfn));
 }
 
-/*
- * The pfns of the "Injecting memory failure for pfn <pfn> at process
- * virtual address <addr>" records logged after @kfd's position, for the
- * addresses [@start, @start + @nr pages), in @pfns (0 for an address that
- * got none); returns how many records there were for any address.
- */
-static int injected_pfns(int kfd, uint8_t *start, int nr, unsigned long *pfns)
+/* Note a SIGBUS and return to the faulting code (no jump). */
+static void on_sigbus_note(int sig, siginfo_t *info, void *uc)
 {
-	static const char injecting[] = "Injecting memory failure for pfn ";
-	unsigned long pfn, addr;
-	char rec[1024];
-	const char *msg;
-	int records = 0;
-
-	memset(pfns, 0, nr * sizeof(*pfns));
-	while ((msg = kmsg_watch_next(kfd, rec, sizeof(rec)))) {
-		msg = strstr(msg, injecting);
-		if (!msg || sscanf(msg + strlen(injecting),
-				   "%lx at process virtual address %lx", &pfn, &addr) != 2)
-			continue;
-		records++;
-		if (addr >= (unsigned long)start &&
-		    addr < (unsigned long)start + nr * SZ_4K)
-			pfns[(addr - (unsigned long)start) / SZ_4K] = pfn;
-	}
-	return records;
+	bus_info = *info;
+	bus_seen = 1;
 }
 
-TEST_F(poison, pmd_mapped_span_injects_each_page)
+TEST_F(poison, pmd_mapped_span_poisons_each_page)
 {
 	unsigned long pfn = pagemap_entry(self->p + BAD) & PM_PFN_MASK;
-	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
-	unsigned long pfns[SPAN_PAGES];
-	int kfd, records;
+	struct sigaction sa = { .sa_sigaction = on_sigbus_note, .sa_flags = SA_SIGINFO };
+	unsigned long named[SPAN_PAGES] = { 0 };
+	int kfd, err, records;
 
+	if (!dax_base_bugs_fixed() && !strcmp(variant->env, ENV_XFS_DIR))
+		SKIP(return, "base kernel: xfs with rmapbt names the PMD entry's first page (series fix 0008)");
 	ASSERT_NE(pfn, 0) TH_LOG("no pfn in pagemap for the first page to poison");
 	kfd = kmsg_watch_start();
 	ASSERT_GE(kfd, 0) TH_LOG("/dev/kmsg: %s", strerror(errno));
 	ASSERT_EQ(sigaction(SIGBUS, &sa, NULL), 0);
 	bus_seen = 0;
-	if (sigsetjmp(bus_jmp, 1) == 0) {
-		int err = madvise(self->p + BAD, SPAN_PAGES * SZ_4K,
-				  MADV_HWPOISON) ? errno : 0;
-
-		EXPECT_EQ(err, 0) TH_LOG("MADV_HWPOISON: %s", strerror(err));
-	}
+	err = madvise(self->p + BAD, SPAN_PAGES * SZ_4K, MADV_HWPOISON) ? errno : 0;
 	signal(SIGBUS, SIG_DFL);
+	EXPECT_EQ(err, 0) TH_LOG("MADV_HWPOISON: %s", strerror(err));
 	EXPECT_TRUE(bus_seen) TH_LOG("no SIGBUS for the poisoned pages");
-	records = injected_pfns(kfd, self->p + BAD, SPAN_PAGES, pfns);
+	records = sigbus_record_pfns(kfd, getpid(), named, SPAN_PAGES);
 	close(kfd);
 
+	/* memory failure acted on, and told us of, each page in turn */
 	EXPECT_EQ(records, SPAN_PAGES)
-		TH_LOG("%d failures injected for %d pages", records, SPAN_PAGES);
+		TH_LOG("memory failure sent SIGBUS for %d of the %d pages", records,
+		       SPAN_PAGES);
 	for (int i = 0; i < SPAN_PAGES; i++) {
-		EXPECT_EQ(pfns[i], pfn + i)
-			TH_LOG("page %d of the span: pfn %#lx injected, want %#lx",
-			       i, pfns[i], pfn + i);
+		EXPECT_EQ(named[i], pfn + i)
+			TH_LOG("failure %d names pfn %#lx, want %#lx", i, named[i], pfn + i);
 	}
 	EXPECT_TRUE(reads_pattern(self->p, 0, BAD, 191))
 		TH_LOG("the pages before the poisoned ones lost their data");
